@@ -1,0 +1,72 @@
+using System.Reflection;
+using TorchSharp;
+
+namespace Microsoft.ML.Inception.Tests.Native;
+
+/// <summary>
+/// TorchSharp 0.107.0's native glue needs GLIBCXX_3.4.32; the build marks that requirement weak so it
+/// loads on Debian 12 / Ubuntu 22.04. These tests run in the ordinary test process, so they fail if it does not.
+/// </summary>
+[TestClass]
+public sealed class TorchSharpLoadingTests
+{
+    private const string LibraryName = "libLibTorchSharp.so";
+
+    [TestMethod]
+    public void TensorOperation_InTestProcess_Runs()
+    {
+        using var a = torch.ones(3, 3);
+        using var sum = (a + a).sum();
+
+        Assert.AreEqual(18f, sum.item<float>());
+    }
+
+    [TestMethod]
+    public void GoogLeNetForward_InTestProcess_Runs()
+    {
+        using var net = new GoogLeNet(new GoogLeNetOptions { NumberOfClasses = 10, WidthMultiplier = 0.25 });
+        net.eval();
+        using var input = torch.rand(2, 3, 32, 32);
+        using var logits = net.call(input);
+
+        CollectionAssert.AreEqual(new long[] { 2, 10 }, logits.shape);
+    }
+
+    [TestMethod]
+    public void BuildOutput_OnOldLibStdCxx_DiffersFromPackageOnlyByWeakVersionFlag()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Inconclusive("libLibTorchSharp.so exists only on Linux.");
+        }
+
+        string root = typeof(TorchSharpLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "NuGetPackageRoot").Value!;
+        string original = Path.Combine(root, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", LibraryName);
+        string built = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", LibraryName);
+        byte[] before = File.ReadAllBytes(original);
+        byte[] after = File.ReadAllBytes(built);
+        int[] changed = Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToArray();
+
+        Assert.HasCount(before.Length, after);
+        if (SystemLibStdCxxHas("GLIBCXX_3.4.32"))
+        {
+            Assert.IsEmpty(changed, "libstdc++ here provides GLIBCXX_3.4.32, so the library must be left as shipped.");
+        }
+        else
+        {
+            Assert.HasCount(1, changed, "Exactly one byte (the vna_flags of the GLIBCXX_3.4.32 entry) may change.");
+            Assert.AreEqual(before[changed[0]] | 0x2, after[changed[0]], "The change must set VER_FLG_WEAK (0x2) and nothing else.");
+        }
+    }
+
+    private static bool SystemLibStdCxxHas(string version)
+    {
+        string library = File.ReadLines("/proc/self/maps")
+            .Where(l => l.Contains("libstdc++.so", StringComparison.Ordinal))
+            .Select(l => l[l.IndexOf('/', StringComparison.Ordinal)..].Trim())
+            .First();
+        byte[] needle = System.Text.Encoding.ASCII.GetBytes(version + "\0");
+        return File.ReadAllBytes(library).AsSpan().IndexOf(needle) >= 0;
+    }
+}
