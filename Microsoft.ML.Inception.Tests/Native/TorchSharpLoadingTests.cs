@@ -1,4 +1,3 @@
-using System.Reflection;
 using TorchSharp;
 
 namespace Microsoft.ML.Inception.Tests.Native;
@@ -40,9 +39,7 @@ public sealed class TorchSharpLoadingTests
             Assert.Inconclusive("libLibTorchSharp.so exists only on Linux.");
         }
 
-        string root = typeof(TorchSharpLoadingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "NuGetPackageRoot").Value!;
-        string original = Path.Combine(root, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", LibraryName);
+        string original = Path.Combine(BuildMetadata.NuGetPackageRoot, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", LibraryName);
         string built = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", LibraryName);
         byte[] before = File.ReadAllBytes(original);
         byte[] after = File.ReadAllBytes(built);
