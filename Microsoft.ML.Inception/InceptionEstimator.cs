@@ -1,0 +1,190 @@
+using System.Globalization;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// Trains a GoogLeNet (Inception v1) image classifier with TorchSharp inside an ML.NET pipeline.
+/// Create it with <c>mlContext.Transforms.Inception(...)</c>.
+/// </summary>
+/// <remarks>
+/// <para>Input and output columns:</para>
+/// <list type="table">
+/// <listheader><term>column</term><description>type and role</description></listheader>
+/// <item><term><see cref="InceptionOptions.ImageColumnName"/></term><description>ML.NET image of known size (LoadImages + ResizeImages), or known-size vector of Single (ExtractPixels, planar C x H x W). Grey images train as 1 channel, colour as 3.</description></item>
+/// <item><term><see cref="InceptionOptions.LabelColumnName"/></term><description>Key type (MapValueToKey): needed to train, not to score.</description></item>
+/// <item><term><see cref="InceptionOptions.ScoreColumnName"/> (output)</term><description>Vector of Single: softmax probability of each class, in key order.</description></item>
+/// <item><term><see cref="InceptionOptions.PredictedLabelColumnName"/> (output)</term><description>The label's key type: the most probable class.</description></item>
+/// </list>
+/// <para>Training characteristics: mini-batch SGD with momentum (or AdamW), the main and the two auxiliary
+/// losses (weight 0.3), learning-rate schedules, random crop and flip, validation after each epoch and early
+/// stopping that keeps the best weights. The training images are read into memory once (one byte per pixel for
+/// ML.NET images). Same seed, data and options on the CPU give identical models.</para>
+/// </remarks>
+public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
+{
+    private readonly TransformsCatalog catalog;
+    private readonly IHost host;
+    private readonly InceptionOptions options;
+
+    internal InceptionEstimator(TransformsCatalog catalog, InceptionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.catalog = catalog;
+        host = CatalogEnvironment.Get(catalog).Register("Inception");
+        this.options = options.Clone();
+    }
+
+    /// <summary>Trains the network on <paramref name="input"/> and returns the fitted transformer.</summary>
+    /// <param name="input">Training data with the image and label columns.</param>
+    /// <returns>The trained model.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the images are of an unusable size.</exception>
+    /// <exception cref="InvalidOperationException">The data hold no images or fewer than two classes, or training diverged.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="InceptionOptions.CancellationToken"/> was cancelled.</exception>
+    public InceptionTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ImageColumn image = ImageColumn.Inspect(input.Schema, options, input);
+        LabelColumn label = LabelColumn.Inspect(input.Schema, options.LabelColumnName);
+        ImageColumn? validationImage = null;
+        if (options.ValidationSet is IDataView validationSet)
+        {
+            validationImage = ImageColumn.Inspect(validationSet.Schema, options, validationSet);
+            image.RequireSame(validationImage, nameof(InceptionOptions.ValidationSet));
+            LabelColumn validationLabel = LabelColumn.Inspect(validationSet.Schema, options.LabelColumnName);
+            if (validationLabel.ClassCount != label.ClassCount)
+            {
+                throw new ArgumentOutOfRangeException(
+                    "inputSchema",
+                    $"Schema mismatch for label column '{options.LabelColumnName}' in {nameof(InceptionOptions.ValidationSet)}: expected {label.Type}, got {validationLabel.Type}");
+            }
+        }
+
+        int seed = options.Seed ?? host.Rand.Next();
+        using IChannel channel = host.Start("Training");
+        using LabeledImages all = ImageDataReader.Read(catalog, input, image, options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out int skipped);
+        RequireTrainable(all, label, skipped);
+        int channels = image.IsImage && all.IsGrey() ? 1 : image.Channels;
+        if (channels < all.Channels)
+        {
+            all.KeepFirstChannel();
+        }
+
+        LabeledImages? validation = null;
+        LabeledImages train = all;
+        try
+        {
+            if (options.ValidationSet is IDataView validationData)
+            {
+                validation = ImageDataReader.Read(catalog, validationData, validationImage!, options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out _);
+                if (channels < validation.Channels)
+                {
+                    validation.KeepFirstChannel();
+                }
+            }
+            else if (options.ValidationFraction > 0)
+            {
+                (IReadOnlyList<long> trainRows, IReadOnlyList<long> validationRows) = StratifiedSplit(all.Labels, options.ValidationFraction, seed);
+                train = all.Select(trainRows);
+                validation = all.Select(validationRows);
+            }
+
+            channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+                $"Training GoogLeNet ({options.Variant}, width {options.WidthMultiplier}) on {train.Count} {image.Width}x{image.Height} images with {channels} channel(s), {label.ClassCount} classes{(validation is null ? string.Empty : $", validating on {validation.Count}")}{(skipped > 0 ? $"; skipped {skipped} rows without a label" : string.Empty)}."));
+            var trainer = new InceptionTrainer(options, channel, seed);
+            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount);
+            using GoogLeNet network = trained.Network;
+            byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width);
+            ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
+            TransformerChain<ITransformer> scoring = ScoringChain.Build(catalog, options, image, channels, onnx, head, input.Schema);
+            return new InceptionTransformer(
+                scoring, onnx, label.ClassNames, trained.History, trained.BestEpoch, channels, image.Height, image.Width, trained.Mean, trained.StandardDeviation);
+        }
+        finally
+        {
+            validation?.Dispose();
+            if (!ReferenceEquals(train, all))
+            {
+                train.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports the columns <see cref="Fit"/> adds: the score column (vector of Single, one slot per class) and the
+    /// predicted-label column (the label's key type), after checking the image and label columns.
+    /// </summary>
+    /// <param name="inputSchema">The shape of the training data.</param>
+    /// <returns>The shape of the scored data.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The image or label column is missing or of the wrong type.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        if (Find(inputSchema, options.ImageColumnName) is not SchemaShape.Column imageColumn)
+        {
+            throw SchemaErrors.Missing("image", options.ImageColumnName);
+        }
+
+        bool vectorOfSingle = imageColumn.Kind == SchemaShape.Column.VectorKind.Vector && imageColumn.ItemType == NumberDataViewType.Single;
+        if (!vectorOfSingle && imageColumn.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
+        {
+            throw SchemaErrors.Mismatch("image", options.ImageColumnName, "image or known-size vector of Single", imageColumn.ItemType);
+        }
+
+        if (Find(inputSchema, options.LabelColumnName) is not SchemaShape.Column labelColumn)
+        {
+            throw SchemaErrors.Missing("label", options.LabelColumnName);
+        }
+
+        if (!labelColumn.IsKey)
+        {
+            throw SchemaErrors.Mismatch("label", options.LabelColumnName, "key type (use mlContext.Transforms.Conversion.MapValueToKey)", labelColumn.ItemType);
+        }
+
+        // SchemaShape.Column's constructor is internal: take the shapes from stock estimators that add columns of
+        // exactly these kinds (a copy of the key label, and a float vector with one slot per key).
+        return catalog.CopyColumns(options.PredictedLabelColumnName, options.LabelColumnName)
+            .Append(catalog.Categorical.OneHotEncoding(options.ScoreColumnName, options.LabelColumnName))
+            .GetOutputSchema(inputSchema);
+    }
+
+    private static SchemaShape.Column? Find(SchemaShape shape, string name) =>
+        shape.Where(c => c.Name == name).Select(c => (SchemaShape.Column?)c).LastOrDefault();
+
+    private static void RequireTrainable(LabeledImages images, LabelColumn label, int skipped)
+    {
+        if (images.Count == 0)
+        {
+            throw new InvalidOperationException(skipped > 0
+                ? $"The training data hold no labelled images: all {skipped} rows have a missing label."
+                : "The training data are empty: Inception needs labelled images to train on.");
+        }
+
+        int present = images.Labels.Distinct().Count();
+        if (present < 2)
+        {
+            throw new InvalidOperationException(
+                $"The training data hold images of {present} class ('{label.ClassNames[(int)images.Labels[0]]}'); a classifier needs at least two.");
+        }
+    }
+
+    private static (IReadOnlyList<long> Train, IReadOnlyList<long> Validation) StratifiedSplit(long[] labels, double fraction, int seed)
+    {
+        var random = new Random(seed);
+        var train = new List<long>();
+        var validation = new List<long>();
+        foreach (IGrouping<long, long> group in Enumerable.Range(0, labels.Length).Select(i => (long)i).GroupBy(i => labels[i]).OrderBy(g => g.Key))
+        {
+            long[] rows = group.ToArray();
+            random.Shuffle(rows);
+            int held = (int)Math.Round(rows.Length * fraction);
+            validation.AddRange(rows.Take(held));
+            train.AddRange(rows.Skip(held));
+        }
+
+        train.Sort();
+        validation.Sort();
+        return (train, validation);
+    }
+}

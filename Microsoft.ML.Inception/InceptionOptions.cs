@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// Options of <see cref="InceptionEstimator"/>: columns, network, optimisation, augmentation, validation and
+/// progress. Every option has a documented default; <see cref="Validate"/> reports all invalid ones at once.
+/// </summary>
+public sealed partial class InceptionOptions
+{
+    /// <summary>Name of the label column: a key type, as <c>MapValueToKey</c> produces. Class names come from its key values.</summary>
+    /// <value>The default value is "Label".</value>
+    public string LabelColumnName { get; set; } = DefaultColumnNames.Label;
+
+    /// <summary>
+    /// Name of the image column: an ML.NET image of known size (<c>LoadImages</c> then <c>ResizeImages</c>), or a
+    /// float vector of known size from <c>ExtractPixels</c> (planar channels: C x H x W, any scaling).
+    /// </summary>
+    /// <value>The default value is "Image".</value>
+    public string ImageColumnName { get; set; } = DefaultColumnNames.Image;
+
+    /// <summary>Name of the output column holding the softmax probability of every class.</summary>
+    /// <value>The default value is "Score".</value>
+    public string ScoreColumnName { get; set; } = DefaultColumnNames.Score;
+
+    /// <summary>Name of the output column holding the predicted class, with the label's key type.</summary>
+    /// <value>The default value is "PredictedLabel".</value>
+    public string PredictedLabelColumnName { get; set; } = DefaultColumnNames.PredictedLabel;
+
+    /// <summary>Number of passes over the training data.</summary>
+    /// <value>The default value is 10. Must be at least 1.</value>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Images per mini-batch. A batch size larger than the training set is reduced to the training set's size (and logged).</summary>
+    /// <value>The default value is 64. Must be at least 1.</value>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>The peak learning rate.</summary>
+    /// <value>The default value is 0.05 (SGD with momentum, batch 64). Must be greater than 0 and at most 10.</value>
+    public double LearningRate { get; set; } = 0.05;
+
+    /// <summary>How the learning rate changes over training.</summary>
+    /// <value>The default value is <see cref="InceptionLearningRateSchedule.Cosine"/>.</value>
+    public InceptionLearningRateSchedule LearningRateSchedule { get; set; } = InceptionLearningRateSchedule.Cosine;
+
+    /// <summary>The optimiser.</summary>
+    /// <value>The default value is <see cref="InceptionOptimizer.SgdMomentum"/>.</value>
+    public InceptionOptimizer Optimizer { get; set; } = InceptionOptimizer.SgdMomentum;
+
+    /// <summary>Momentum of <see cref="InceptionOptimizer.SgdMomentum"/> (ignored by AdamW).</summary>
+    /// <value>The default value is 0.9 (the paper's). Must be in [0, 1).</value>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Weight decay (L2 penalty for SGD, decoupled decay for AdamW).</summary>
+    /// <value>The default value is 0.0005. Must be in [0, 1).</value>
+    public double WeightDecay { get; set; } = 5e-4;
+
+    /// <summary>Label smoothing of the cross-entropy loss (Inception v3's regulariser).</summary>
+    /// <value>The default value is 0 (off). Must be in [0, 1).</value>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>Which definition of GoogLeNet to train.</summary>
+    /// <value>The default value is <see cref="GoogLeNetVariant.TorchVision"/> (batch norm; trains from scratch far more readily).</value>
+    public GoogLeNetVariant Variant { get; set; } = GoogLeNetVariant.TorchVision;
+
+    /// <summary>Multiplies every channel count of the network; 0.25-0.5 trains several times faster on CPUs.</summary>
+    /// <value>The default value is 1.0 (the paper's widths). Must be greater than 0 and at most 4.</value>
+    public double WidthMultiplier { get; set; } = 1.0;
+
+    /// <summary>Weight of each auxiliary classifier's loss; 0 builds no auxiliary classifiers.</summary>
+    /// <value>The default value is 0.3 (the paper's). Must be in [0, 10].</value>
+    public double AuxiliaryLossWeight { get; set; } = 0.3;
+
+    /// <summary>Dropout before the classifier, or <see langword="null"/> for the variant's own (0.4 paper, 0.2 torchvision).</summary>
+    /// <value>The default value is <see langword="null"/>. Must be in [0, 1).</value>
+    public double? Dropout { get; set; }
+
+    /// <summary>Random crops: each training image is padded by an eighth of its size and cropped back at a random offset.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool RandomCrop { get; set; } = true;
+
+    /// <summary>Random horizontal flips of training images (turn off for text, digits and other images that are not mirror-symmetric in meaning).</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool HorizontalFlip { get; set; } = true;
+
+    /// <summary>Images to validate on after every epoch, with the same columns as the training data.</summary>
+    /// <value>The default value is <see langword="null"/>. Cannot be combined with <see cref="ValidationFraction"/>.</value>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Share of the training data held out (stratified by class) for validation after every epoch.</summary>
+    /// <value>The default value is 0 (no hold-out). Must be in [0, 0.5].</value>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>Stop when validation accuracy has not improved for this many epochs; the best epoch's weights are kept.</summary>
+    /// <value>The default value is <see langword="null"/> (train all epochs). Must be at least 1, and needs validation data.</value>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Seed of weight initialisation, shuffling, augmentation and dropout.</summary>
+    /// <value>The default value is <see langword="null"/>: a seed drawn from the MLContext's random source, so <c>new MLContext(seed: 1)</c> makes training repeatable.</value>
+    public int? Seed { get; set; }
+
+    /// <summary>TorchSharp device to train on: "cpu", "cuda" or "cuda:N".</summary>
+    /// <value>The default value is <see langword="null"/> (CPU).</value>
+    public string? Device { get; set; }
+
+    /// <summary>Expected image width in pixels; when set, images of another width are an error.</summary>
+    /// <value>The default value is <see langword="null"/>: taken from the image column. At least 32 when set.</value>
+    public int? ImageWidth { get; set; }
+
+    /// <summary>Expected image height in pixels; when set, images of another height are an error.</summary>
+    /// <value>The default value is <see langword="null"/>: taken from the image column. At least 32 when set.</value>
+    public int? ImageHeight { get; set; }
+
+    /// <summary>Per-channel mean subtracted from the pixel values (as the image column holds them, 0-255 for images).</summary>
+    /// <value>The default value is <see langword="null"/>: computed from the training data. One value per channel when set.</value>
+    public IReadOnlyList<float>? NormalizationMean { get; set; }
+
+    /// <summary>Per-channel standard deviation the centred pixel values are divided by.</summary>
+    /// <value>The default value is <see langword="null"/>: computed from the training data. One positive value per channel when set.</value>
+    public IReadOnlyList<float>? NormalizationStandardDeviation { get; set; }
+
+    /// <summary>Called after every epoch with its metrics (on the training thread).</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Action<InceptionEpochMetrics>? EpochCompleted { get; set; }
+
+    /// <summary>Stops training within one batch when cancelled; <c>Fit</c> then throws <see cref="OperationCanceledException"/>.</summary>
+    /// <value>The default value is <see cref="CancellationToken.None"/>.</value>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Checks every option and reports all invalid ones in one exception.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">One or more options are invalid; the message lists each with its value.</exception>
+    public void Validate()
+    {
+        var problems = new List<(string Name, string Message)>();
+        void Check(bool valid, string name, string requirement, object? value)
+        {
+            if (!valid)
+            {
+                problems.Add((name, string.Create(CultureInfo.InvariantCulture, $"{name} must be {requirement}, got {Format(value)}.")));
+            }
+        }
+
+        foreach ((string name, string value) in new[]
+        {
+            (nameof(LabelColumnName), LabelColumnName), (nameof(ImageColumnName), ImageColumnName),
+            (nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
+        })
+        {
+            Check(!string.IsNullOrWhiteSpace(value), name, "a column name", value);
+        }
+
+        Check(ScoreColumnName != PredictedLabelColumnName, nameof(PredictedLabelColumnName), $"different from {nameof(ScoreColumnName)}", PredictedLabelColumnName);
+        Check(Epochs >= 1, nameof(Epochs), "at least 1", Epochs);
+        Check(BatchSize >= 1, nameof(BatchSize), "at least 1", BatchSize);
+        Check(LearningRate > 0 && LearningRate <= 10, nameof(LearningRate), "greater than 0 and at most 10", LearningRate);
+        Check(Enum.IsDefined(LearningRateSchedule), nameof(LearningRateSchedule), "a defined schedule", LearningRateSchedule);
+        Check(Enum.IsDefined(Optimizer), nameof(Optimizer), "a defined optimizer", Optimizer);
+        Check(Momentum >= 0 && Momentum < 1, nameof(Momentum), "in [0, 1)", Momentum);
+        Check(WeightDecay >= 0 && WeightDecay < 1, nameof(WeightDecay), "in [0, 1)", WeightDecay);
+        Check(LabelSmoothing >= 0 && LabelSmoothing < 1, nameof(LabelSmoothing), "in [0, 1)", LabelSmoothing);
+        Check(Enum.IsDefined(Variant), nameof(Variant), "Paper or TorchVision", Variant);
+        Check(WidthMultiplier > 0 && WidthMultiplier <= 4, nameof(WidthMultiplier), "greater than 0 and at most 4", WidthMultiplier);
+        Check(AuxiliaryLossWeight >= 0 && AuxiliaryLossWeight <= 10, nameof(AuxiliaryLossWeight), "in [0, 10]", AuxiliaryLossWeight);
+        Check(Dropout is null || (Dropout >= 0 && Dropout < 1), nameof(Dropout), "in [0, 1)", Dropout);
+        Check(ValidationFraction >= 0 && ValidationFraction <= 0.5, nameof(ValidationFraction), "in [0, 0.5]", ValidationFraction);
+        Check(ValidationSet is null || ValidationFraction == 0, nameof(ValidationFraction), $"0 when {nameof(ValidationSet)} is set", ValidationFraction);
+        Check(EarlyStoppingPatience is null || EarlyStoppingPatience >= 1, nameof(EarlyStoppingPatience), "at least 1", EarlyStoppingPatience);
+        Check(EarlyStoppingPatience is null || ValidationSet is not null || ValidationFraction > 0, nameof(EarlyStoppingPatience), $"unset without {nameof(ValidationSet)} or {nameof(ValidationFraction)}", EarlyStoppingPatience);
+        Check(Device is null || DevicePattern().IsMatch(Device), nameof(Device), "\"cpu\", \"cuda\" or \"cuda:N\"", Device);
+        Check(ImageWidth is null || ImageWidth >= GoogLeNetOptions.MinimumImageSize, nameof(ImageWidth), $"at least {GoogLeNetOptions.MinimumImageSize}", ImageWidth);
+        Check(ImageHeight is null || ImageHeight >= GoogLeNetOptions.MinimumImageSize, nameof(ImageHeight), $"at least {GoogLeNetOptions.MinimumImageSize}", ImageHeight);
+        Check(NormalizationMean is null || NormalizationMean.Count is 1 or 3, nameof(NormalizationMean), "one value per channel (1 or 3 values)", NormalizationMean?.Count);
+        Check(NormalizationStandardDeviation is null || (NormalizationStandardDeviation.Count is 1 or 3 && NormalizationStandardDeviation.All(s => s > 0)), nameof(NormalizationStandardDeviation), "one positive value per channel (1 or 3 values)", NormalizationStandardDeviation is null ? null : string.Join(", ", NormalizationStandardDeviation));
+        Check((NormalizationMean is null) == (NormalizationStandardDeviation is null), nameof(NormalizationStandardDeviation), $"set together with {nameof(NormalizationMean)}", NormalizationStandardDeviation is null ? "null" : "a value");
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentOutOfRangeException(problems[0].Name, "Invalid Inception options: " + string.Join(" ", problems.Select(p => p.Message)));
+        }
+    }
+
+    /// <summary>A shallow copy, so training never writes back into the caller's options.</summary>
+    internal InceptionOptions Clone() => (InceptionOptions)MemberwiseClone();
+
+    private static string Format(object? value) => value switch
+    {
+        null => "null",
+        string s => $"'{s}'",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+
+    [GeneratedRegex("^(cpu|cuda(:[0-9]+)?)$")]
+    private static partial Regex DevicePattern();
+}

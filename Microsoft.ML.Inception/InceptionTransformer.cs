@@ -1,0 +1,86 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// A trained GoogLeNet classifier in an ML.NET pipeline. <see cref="Transform"/> adds the score column (softmax
+/// probability of every class, in key order of the label) and the predicted-label column (the label's key type).
+/// </summary>
+/// <remarks>
+/// Scoring runs through a chain of stock ML.NET transformers: pixel extraction, <c>ApplyOnnxModel</c> with the
+/// trained network exported to ONNX (normalisation, batch norm folded, softmax), and a label head. Saving with
+/// <c>mlContext.Model.Save</c> writes that chain, so a saved model loads and scores with Microsoft.ML,
+/// Microsoft.ML.ImageAnalytics and Microsoft.ML.OnnxTransformer alone; before and after a save/load round trip
+/// the same code scores. The score column has no slot names; class names are the key values of the
+/// predicted-label column and <see cref="ClassNames"/>.
+/// </remarks>
+public sealed class InceptionTransformer : ITransformer
+{
+    private readonly TransformerChain<ITransformer> scoring;
+
+    internal InceptionTransformer(
+        TransformerChain<ITransformer> scoring,
+        byte[] onnxModel,
+        IReadOnlyList<string> classNames,
+        IReadOnlyList<InceptionEpochMetrics> history,
+        int bestEpoch,
+        int channels,
+        int height,
+        int width,
+        IReadOnlyList<float> mean,
+        IReadOnlyList<float> standardDeviation)
+    {
+        this.scoring = scoring;
+        OnnxModel = onnxModel;
+        ClassNames = classNames;
+        History = history;
+        BestEpoch = bestEpoch;
+        Channels = channels;
+        ImageHeight = height;
+        ImageWidth = width;
+        NormalizationMean = mean;
+        NormalizationStandardDeviation = standardDeviation;
+    }
+
+    /// <summary>Class names in key order: slot i of the score column is the probability of class i.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Metrics of every epoch that ran.</summary>
+    public IReadOnlyList<InceptionEpochMetrics> History { get; }
+
+    /// <summary>The epoch whose weights the model holds (the best one with early stopping, else the last).</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Channels the network was trained on: 1 when every training image was grey, else 3.</summary>
+    public int Channels { get; }
+
+    /// <summary>Image height the network was trained on.</summary>
+    public int ImageHeight { get; }
+
+    /// <summary>Image width the network was trained on.</summary>
+    public int ImageWidth { get; }
+
+    /// <summary>Per-channel mean subtracted from the pixel values (part of the model).</summary>
+    public IReadOnlyList<float> NormalizationMean { get; }
+
+    /// <summary>Per-channel standard deviation the centred pixel values are divided by (part of the model).</summary>
+    public IReadOnlyList<float> NormalizationStandardDeviation { get; }
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => ((ITransformer)scoring).IsRowToRowMapper;
+
+    /// <summary>The trained network as ONNX bytes: input normalisation, GoogLeNet with batch norm folded, softmax.</summary>
+    internal byte[] OnnxModel { get; }
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => scoring.GetOutputSchema(inputSchema);
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)scoring).GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) => scoring.Transform(input);
+
+    /// <inheritdoc/>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)scoring).Save(ctx);
+}

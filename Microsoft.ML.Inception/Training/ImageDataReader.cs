@@ -1,0 +1,119 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// Reads images and labels from an IDataView into a <see cref="LabeledImages"/>. ML.NET images go through the
+/// same stock <c>ExtractPixels</c> transform the scoring chain uses, so training and scoring see identical
+/// pixel values. Rows are copied in bulk (one span copy per image) into chunked tensors.
+/// </summary>
+internal static class ImageDataReader
+{
+    public const string PixelColumn = "InceptionPixels";
+    private const int ChunkRows = 1024;
+
+    /// <summary>The stock transform that turns an ML.NET image column into planar pixel values (0-255).</summary>
+    public static ImagePixelExtractingEstimator ExtractPixels(TransformsCatalog catalog, string imageColumn, int channels) =>
+        catalog.ExtractPixels(
+            PixelColumn,
+            imageColumn,
+            channels == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
+            interleavePixelColors: false,
+            outputAsFloatArray: true);
+
+    /// <summary>Reads every row with a label (rows whose key is missing are skipped and counted).</summary>
+    public static LabeledImages Read(
+        TransformsCatalog catalog, IDataView data, ImageColumn image, string imageColumn, string labelColumn, CancellationToken cancellation, out int skipped)
+    {
+        IDataView source = data;
+        string pixelColumn = imageColumn;
+        if (image.IsImage)
+        {
+            source = ExtractPixels(catalog, imageColumn, image.Channels).Fit(data).Transform(data);
+            pixelColumn = PixelColumn;
+        }
+
+        DataViewSchema.Column pixels = source.Schema[pixelColumn];
+        DataViewSchema.Column label = source.Schema[labelColumn];
+        int size = image.PixelsPerImage;
+        var chunks = new List<Tensor>();
+        var labels = new List<long>();
+        skipped = 0;
+        try
+        {
+            using DataViewRowCursor cursor = source.GetRowCursor([pixels, label]);
+            ValueGetter<VBuffer<float>> getPixels = cursor.GetGetter<VBuffer<float>>(pixels);
+            ValueGetter<uint> getLabel = cursor.GetGetter<uint>(label);
+            VBuffer<float> row = default;
+            uint key = 0;
+            float[] floats = new float[ChunkRows * size];
+            byte[] bytes = image.IsImage ? new byte[ChunkRows * size] : [];
+            int inChunk = 0;
+            while (cursor.MoveNext())
+            {
+                cancellation.ThrowIfCancellationRequested();
+                getLabel(ref key);
+                if (key == 0)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                getPixels(ref row);
+                ReadOnlySpan<float> values = row.IsDense ? row.GetValues() : row.DenseValues().ToArray();
+                if (image.IsImage)
+                {
+                    // ExtractPixels yields whole numbers 0-255: store them as bytes, a quarter of the memory.
+                    Span<byte> target = bytes.AsSpan(inChunk * size, size);
+                    for (int i = 0; i < size; i++)
+                    {
+                        target[i] = (byte)values[i];
+                    }
+                }
+                else
+                {
+                    values.CopyTo(floats.AsSpan(inChunk * size, size));
+                }
+
+                labels.Add(key - 1);
+                if (++inChunk == ChunkRows)
+                {
+                    chunks.Add(ToTensor(image, bytes, floats, inChunk));
+                    inChunk = 0;
+                }
+            }
+
+            if (inChunk > 0)
+            {
+                chunks.Add(ToTensor(image, bytes, floats, inChunk));
+            }
+
+            Tensor all = chunks.Count switch
+            {
+                0 => torch.zeros([0, image.Channels, image.Height, image.Width], image.IsImage ? ScalarType.Byte : ScalarType.Float32),
+                1 => chunks[0].alias(),
+                _ => torch.cat(chunks, 0),
+            };
+            return new LabeledImages(all, labels.ToArray());
+        }
+        finally
+        {
+            foreach (Tensor chunk in chunks)
+            {
+                chunk.Dispose();
+            }
+        }
+    }
+
+    private static Tensor ToTensor(ImageColumn image, byte[] bytes, float[] floats, int rows)
+    {
+        long[] shape = [rows, image.Channels, image.Height, image.Width];
+        int count = rows * image.PixelsPerImage;
+        return image.IsImage
+            ? torch.tensor(bytes.AsSpan(0, count).ToArray(), shape)
+            : torch.tensor(floats.AsSpan(0, count).ToArray(), shape);
+    }
+}
