@@ -62,6 +62,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             }
         }
 
+        TrainingDevice.Require(options.Device);
         int seed = options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
         using LabeledImages all = ImageDataReader.Read(catalog, input, image, options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out int skipped);
@@ -129,7 +130,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         bool vectorOfSingle = imageColumn.Kind == SchemaShape.Column.VectorKind.Vector && imageColumn.ItemType == NumberDataViewType.Single;
         if (!vectorOfSingle && imageColumn.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
         {
-            throw SchemaErrors.Mismatch("image", options.ImageColumnName, "image or known-size vector of Single", imageColumn.ItemType);
+            throw SchemaErrors.Mismatch("image", options.ImageColumnName, ImageColumn.ExpectedType, imageColumn.ItemType);
         }
 
         if (Find(inputSchema, options.LabelColumnName) is not SchemaShape.Column labelColumn)

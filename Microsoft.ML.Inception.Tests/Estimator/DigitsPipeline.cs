@@ -1,3 +1,5 @@
+using Microsoft.ML.Data;
+
 using Microsoft.ML.Inception.Tests.Data;
 
 namespace Microsoft.ML.Inception.Tests.Estimator;
@@ -34,7 +36,7 @@ internal static class DigitsPipeline
             .Append(ml.Transforms.LoadImages("Image", DigitImages.Folder, nameof(ImageRow.ImagePath)))
             .Append(ml.Transforms.ResizeImages("Image", Size, Size));
 
-    public static IEstimator<ITransformer> Create(MLContext ml, InceptionOptions options) =>
+    public static EstimatorChain<InceptionTransformer> Create(MLContext ml, InceptionOptions options) =>
         Preprocessing(ml).Append(ml.Transforms.Inception(options));
 
     public static IDataView Train(MLContext ml) => ml.Data.LoadFromEnumerable(DigitImages.Train);

@@ -11,6 +11,9 @@ namespace Microsoft.ML.Inception;
 /// <param name="Width">Image width in pixels.</param>
 internal sealed record ImageColumn(bool IsImage, int Channels, int Height, int Width)
 {
+    /// <summary>What the image column may hold, as schema errors word it.</summary>
+    public const string ExpectedType = "image (LoadImages + ResizeImages) or known-size vector of Single (ExtractPixels)";
+
     public int PixelsPerImage => Channels * Height * Width;
 
     /// <summary>Checks the image column of <paramref name="schema"/> and works out its layout.</summary>
@@ -38,7 +41,7 @@ internal sealed record ImageColumn(bool IsImage, int Channels, int Height, int W
                 return Checked(FromVector(vector, options), options);
 
             default:
-                throw SchemaErrors.Mismatch("image", name, "image (LoadImages + ResizeImages) or known-size vector of Single (ExtractPixels)", column.Type);
+                throw SchemaErrors.Mismatch("image", name, ExpectedType, column.Type);
         }
     }
 

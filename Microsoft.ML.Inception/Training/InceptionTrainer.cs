@@ -28,11 +28,7 @@ internal sealed class InceptionTrainer
 
     public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount)
     {
-        Device device = torch.device(options.Device ?? "cpu");
-        if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
-        {
-            throw new InvalidOperationException($"{nameof(InceptionOptions.Device)} is '{options.Device}', but TorchSharp finds no CUDA device here (the TorchSharp-cpu package has none). Use \"cpu\".");
-        }
+        Device device = TrainingDevice.Require(options.Device);
 
         // TorchSharp draws weight initialisation and dropout from its global generator.
         torch.random.manual_seed(seed);
