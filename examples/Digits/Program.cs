@@ -1,101 +1,70 @@
-// Trains GoogLeNet (torchvision variant, width-reduced) on OpenCV's 5,000 handwritten digits with a
-// plain TorchSharp loop: 400 images per digit for training, the other 100 per digit held out.
+// Trains a GoogLeNet classifier on OpenCV's 5,000 handwritten digits through the ML.NET pipeline API:
+// 400 images per digit train, the other 100 per digit are held out.
 //   dotnet run -c Release --project examples/Digits -- [--epochs 3] [--width 0.25] [--size 32] [--batch 64]
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Inception;
 using Microsoft.ML.Inception.Samples;
-using TorchSharp;
-using static TorchSharp.torch;
 
 int epochs = IntArg("--epochs", 3);
-double widthMultiplier = DoubleArg("--width", 0.25);
+double width = DoubleArg("--width", 0.25);
 int size = IntArg("--size", 32);
-int batchSize = IntArg("--batch", 64);
+int batch = IntArg("--batch", 64);
 const int TrainPerClass = 400;
 
-torch.manual_seed(2014);
+// 1. Real images in a folder per class, as most image datasets come.
+string folder = Path.Combine(Path.GetTempPath(), "inception-opencv-digits");
 IReadOnlyList<OpenCvDigits.Digit> digits = OpenCvDigits.Load(OpenCvDigits.FindSheet(AppContext.BaseDirectory));
-var train = digits.Where(d => d.IndexInClass < TrainPerClass).ToList();
-var test = digits.Where(d => d.IndexInClass >= TrainPerClass).ToList();
-Console.WriteLine($"OpenCV digits: {train.Count} training and {test.Count} held-out images, 20x20 grey, resized to {size}x{size}.");
+var rows = OpenCvDigits.WriteImageFolder(digits, folder)
+    .Select((r, i) => new DigitImage { ImagePath = r.Path, Label = r.Label, IsTest = digits[i].IndexInClass >= TrainPerClass })
+    .ToList();
+var ml = new MLContext(seed: 1);
+IDataView train = ml.Data.LoadFromEnumerable(rows.Where(r => !r.IsTest));
+IDataView test = ml.Data.LoadFromEnumerable(rows.Where(r => r.IsTest));
+Console.WriteLine($"OpenCV digits in {folder}: {rows.Count(r => !r.IsTest)} training and {rows.Count(r => r.IsTest)} held-out images, 20x20 grey, resized to {size}x{size}.");
 
-using Tensor trainImages = ToTensor(train, size);
-using Tensor testImages = ToTensor(test, size);
-using Tensor trainLabels = torch.tensor(train.Select(d => (long)d.Label).ToArray());
-using Tensor testLabels = torch.tensor(test.Select(d => (long)d.Label).ToArray());
-float mean = trainImages.mean().item<float>();
-float std = trainImages.std().item<float>();
-
-var options = new GoogLeNetOptions { NumberOfClasses = OpenCvDigits.Classes, InputChannels = 1, WidthMultiplier = widthMultiplier };
-using var net = new GoogLeNet(options);
-Console.WriteLine(net.Summarize(size, size));
-
-using var optimizer = optim.SGD(net.parameters(), 0.05, momentum: 0.9, weight_decay: 5e-4);
-var total = Stopwatch.StartNew();
-for (int epoch = 1; epoch <= epochs; epoch++)
-{
-    net.train();
-    var watch = Stopwatch.StartNew();
-    using Tensor order = torch.randperm(train.Count);
-    double lossSum = 0;
-    long correct = 0;
-    for (int start = 0; start < train.Count; start += batchSize)
+// 2. The pipeline: label to key, load and resize the images, train GoogLeNet.
+var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+    .Append(ml.Transforms.LoadImages("Image", folder, nameof(DigitImage.ImagePath)))
+    .Append(ml.Transforms.ResizeImages("Image", size, size))
+    .Append(ml.Transforms.Inception(new InceptionOptions
     {
-        using var scope = torch.NewDisposeScope();
-        Tensor index = order.narrow(0, start, Math.Min(batchSize, train.Count - start));
-        Tensor images = (trainImages.index_select(0, index) - mean) / std;
-        Tensor labels = trainLabels.index_select(0, index);
-        GoogLeNetOutput output = net.ForwardWithAuxiliary(images);
-        Tensor loss = nn.functional.cross_entropy(output.Logits, labels)
-            + (0.3 * nn.functional.cross_entropy(output.Auxiliary1!, labels))
-            + (0.3 * nn.functional.cross_entropy(output.Auxiliary2!, labels));
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        lossSum += loss.item<float>() * labels.shape[0];
-        correct += output.Logits.argmax(1).eq(labels).sum().item<long>();
-    }
+        Epochs = epochs,
+        BatchSize = batch,
+        WidthMultiplier = width,
+        HorizontalFlip = false,   // a mirrored 2 is not a 2
+        EpochCompleted = m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch {m.Epoch}/{epochs}: loss {m.TrainingLoss:F4}, train accuracy {m.TrainingAccuracy:P1}, {m.ImagesPerSecond:F0} images/s, RSS {ResidentMegabytes()} MB")),
+    }));
+var watch = Stopwatch.StartNew();
+ITransformer model = pipeline.Fit(train);
+Console.WriteLine($"Trained in {watch.Elapsed.TotalSeconds:F0} s.");
 
-    double seconds = watch.Elapsed.TotalSeconds;
-    double accuracy = Evaluate(net, testImages, testLabels, mean, std);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"epoch {epoch}/{epochs}: loss {lossSum / train.Count:F4}, train accuracy {(double)correct / train.Count:P1}, held-out accuracy {accuracy:P1}, {train.Count / seconds:F0} images/s"));
+// 3. Evaluate on the held-out images.
+MulticlassClassificationMetrics metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Held-out accuracy {metrics.MicroAccuracy:P2} (chance 10%), log-loss {metrics.LogLoss:F3}"));
+Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
+
+// 4. Save in ML.NET's format, load it back and predict single images.
+string modelPath = Path.Combine(Path.GetTempPath(), "inception-digits-model.zip");
+ml.Model.Save(model, train.Schema, modelPath);
+ITransformer loaded = ml.Model.Load(modelPath, out _);
+var withNames = loaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test)));
+using var engine = ml.Model.CreatePredictionEngine<DigitImage, DigitPrediction>(withNames);
+foreach (DigitImage image in rows.Where(r => r.IsTest).Where((_, i) => i % 100 == 7))
+{
+    DigitPrediction p = engine.Predict(image);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{image.ImagePath}: predicted {p.PredictedLabel} ({p.Score.Max():P1}), true {image.Label}"));
 }
 
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"Held-out accuracy {Evaluate(net, testImages, testLabels, mean, std):P2} on {test.Count} images (chance: 10%), trained in {total.Elapsed.TotalSeconds:F0} s."));
+Console.WriteLine($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024} KB).");
 
-static double Evaluate(GoogLeNet net, Tensor images, Tensor labels, float mean, float std)
-{
-    net.eval();
-    using var noGrad = torch.no_grad();
-    long correct = 0;
-    for (int start = 0; start < images.shape[0]; start += 256)
-    {
-        using var scope = torch.NewDisposeScope();
-        long count = Math.Min(256, images.shape[0] - start);
-        Tensor logits = net.call((images.narrow(0, start, count) - mean) / std);
-        correct += logits.argmax(1).eq(labels.narrow(0, start, count)).sum().item<long>();
-    }
-
-    return (double)correct / images.shape[0];
-}
-
-static Tensor ToTensor(List<OpenCvDigits.Digit> digits, int size)
-{
-    var pixels = new float[digits.Count * OpenCvDigits.CellSize * OpenCvDigits.CellSize];
-    for (int i = 0; i < digits.Count; i++)
-    {
-        for (int p = 0; p < digits[i].Pixels.Length; p++)
-        {
-            pixels[(i * digits[i].Pixels.Length) + p] = digits[i].Pixels[p] / 255f;
-        }
-    }
-
-    using Tensor cells = torch.tensor(pixels, [digits.Count, 1, OpenCvDigits.CellSize, OpenCvDigits.CellSize]);
-    return nn.functional.interpolate(cells, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
-}
+static long ResidentMegabytes() =>
+    File.Exists("/proc/self/status")
+        ? long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024
+        : Environment.WorkingSet / (1024 * 1024);
 
 int IntArg(string name, int fallback) => int.Parse(Arg(name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
@@ -105,4 +74,22 @@ string? Arg(string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>One image of the folder: its path (relative to the folder), its digit, and whether it is held out.</summary>
+internal sealed class DigitImage
+{
+    public string ImagePath { get; set; } = string.Empty;
+
+    public string Label { get; set; } = string.Empty;
+
+    public bool IsTest { get; set; }
+}
+
+/// <summary>A prediction: the digit and the probability of each class.</summary>
+internal sealed class DigitPrediction
+{
+    public string PredictedLabel { get; set; } = string.Empty;
+
+    public float[] Score { get; set; } = [];
 }
