@@ -139,9 +139,7 @@ public sealed class InceptionEstimatorTrainingTests
     [TestMethod]
     public void GetOutputSchema_ReportsScoreAndPredictedLabel()
     {
-        // ML.NET builds a SchemaShape from a schema with an internal factory, as its pipelines do.
-        var create = typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static, [typeof(DataViewSchema)])!;
-        var input = (SchemaShape)create.Invoke(null, [DigitsPipeline.Preprocessing(Ml).Fit(DigitsPipeline.Train(Ml)).Transform(DigitsPipeline.Train(Ml)).Schema])!;
+        SchemaShape input = SchemaShapes.From(DigitsPipeline.Preprocessing(Ml).Fit(DigitsPipeline.Train(Ml)).Transform(DigitsPipeline.Train(Ml)).Schema);
 
         SchemaShape output = Ml.Transforms.Inception(DigitsPipeline.QuickOptions()).GetOutputSchema(input);
         SchemaShape.Column score = output.Single(c => c.Name == "Score");
