@@ -191,6 +191,38 @@ public sealed class InceptionEstimatorBehaviourTests
         Assert.IsNull(options.NormalizationMean);
     }
 
+    [TestMethod]
+    public void Fit_AdamWWithLabelSmoothing_LearnsAboveChance()
+    {
+        var ml = new MLContext(seed: 1);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.Epochs = 2;
+        options.Optimizer = InceptionOptimizer.AdamW;
+        options.LearningRate = 0.003;
+        options.WeightDecay = 0.01;
+        options.LabelSmoothing = 0.1;
+        options.LearningRateSchedule = InceptionLearningRateSchedule.OneCycle;
+
+        var model = DigitsPipeline.Create(ml, options).Fit(DigitsPipeline.SmallTrain(ml, perClass: 50));
+        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(DigitsPipeline.Test(ml))).MicroAccuracy;
+
+        Assert.IsGreaterThan(0.3, accuracy, $"Chance is 10%, got {accuracy:P1}.");
+    }
+
+    [TestMethod]
+    public void Fit_GivenNormalization_IsUsedAndKeptInTheModel()
+    {
+        var ml = new MLContext(seed: 1);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.NormalizationMean = [100f];
+        options.NormalizationStandardDeviation = [50f];
+
+        InceptionTransformer model = DigitsPipeline.Create(ml, options).Fit(DigitsPipeline.SmallTrain(ml, perClass: 5)).LastTransformer;
+
+        CollectionAssert.AreEqual(new[] { 100f }, model.NormalizationMean.ToArray());
+        CollectionAssert.AreEqual(new[] { 50f }, model.NormalizationStandardDeviation.ToArray());
+    }
+
     private static float[][] Scores(MLContext ml)
     {
         InceptionOptions options = DigitsPipeline.QuickOptions();

@@ -50,7 +50,6 @@ internal static class ImageDataReader
             VBuffer<float> row = default;
             uint key = 0;
             float[] floats = new float[ChunkRows * size];
-            byte[] bytes = image.IsImage ? new byte[ChunkRows * size] : [];
             int inChunk = 0;
             while (cursor.MoveNext())
             {
@@ -63,32 +62,26 @@ internal static class ImageDataReader
                 }
 
                 getPixels(ref row);
-                ReadOnlySpan<float> values = row.IsDense ? row.GetValues() : row.DenseValues().ToArray();
-                if (image.IsImage)
+                if (row.IsDense)
                 {
-                    // ExtractPixels yields whole numbers 0-255: store them as bytes, a quarter of the memory.
-                    Span<byte> target = bytes.AsSpan(inChunk * size, size);
-                    for (int i = 0; i < size; i++)
-                    {
-                        target[i] = (byte)values[i];
-                    }
+                    row.GetValues().CopyTo(floats.AsSpan(inChunk * size, size));
                 }
                 else
                 {
-                    values.CopyTo(floats.AsSpan(inChunk * size, size));
+                    row.DenseValues().ToArray().CopyTo(floats.AsSpan(inChunk * size, size));
                 }
 
                 labels.Add(key - 1);
                 if (++inChunk == ChunkRows)
                 {
-                    chunks.Add(ToTensor(image, bytes, floats, inChunk));
+                    chunks.Add(ToTensor(image, floats, inChunk));
                     inChunk = 0;
                 }
             }
 
             if (inChunk > 0)
             {
-                chunks.Add(ToTensor(image, bytes, floats, inChunk));
+                chunks.Add(ToTensor(image, floats, inChunk));
             }
 
             Tensor all = chunks.Count switch
@@ -108,12 +101,12 @@ internal static class ImageDataReader
         }
     }
 
-    private static Tensor ToTensor(ImageColumn image, byte[] bytes, float[] floats, int rows)
+    private static Tensor ToTensor(ImageColumn image, float[] floats, int rows)
     {
         long[] shape = [rows, image.Channels, image.Height, image.Width];
-        int count = rows * image.PixelsPerImage;
-        return image.IsImage
-            ? torch.tensor(bytes.AsSpan(0, count).ToArray(), shape)
-            : torch.tensor(floats.AsSpan(0, count).ToArray(), shape);
+        using Tensor chunk = torch.tensor(floats.AsSpan(0, rows * image.PixelsPerImage).ToArray(), shape);
+
+        // ExtractPixels yields whole numbers 0-255: keep them as bytes, a quarter of the memory.
+        return image.IsImage ? chunk.to_type(ScalarType.Byte) : chunk.alias();
     }
 }
