@@ -72,6 +72,23 @@ public sealed class InceptionTransformer : ITransformer
     /// <summary>The trained network as ONNX bytes: input normalisation, GoogLeNet with batch norm folded, softmax.</summary>
     internal byte[] OnnxModel { get; }
 
+    /// <summary>
+    /// Writes the trained network as an ONNX model: raw pixels in (<c>InceptionPixels</c>, N x C x H x W, values as
+    /// the image column held them), softmax probabilities out (<c>probabilities</c>, N x classes, in key order).
+    /// </summary>
+    /// <param name="destination">The stream to write to.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    public void SaveOnnx(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        destination.Write(OnnxModel);
+    }
+
+    /// <summary>Writes the trained network as an ONNX model file (see <see cref="SaveOnnx(Stream)"/>); an existing file is replaced only once the new one is complete.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    public void SaveOnnx(string path) => AtomicFile.Write(path, SaveOnnx);
+
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => scoring.GetOutputSchema(inputSchema);
 

@@ -75,14 +75,15 @@ internal static class GoogLeNetOnnxExporter
         string probabilities = g.Node("Softmax", [x], BatchProbabilitiesOutput, ("axis", 1L));
         g.Output(BatchProbabilitiesOutput, -1, k);
 
-        // One image at a time (ML.NET's ApplyOnnxModel): K-vectors without the batch axis.
-        string single = g.Int64Initializer("single_image_shape", k);
-        g.Node("Reshape", [probabilities, single], ScoreOutput);
+        // One image at a time (ML.NET's ApplyOnnxModel): the first image's K-vectors, without the batch axis.
+        string first = g.Int64Initializer("first_image", 0);
+        string firstProbabilities = g.Node("Gather", [probabilities, first], g.Name("first_probabilities"), ("axis", 0L));
+        g.Node("Squeeze", [firstProbabilities, first], ScoreOutput);
         g.Output(ScoreOutput, k);
-        string max = g.Node("ReduceMax", [probabilities], g.Name("max"), ("axes", new long[] { 1 }), ("keepdims", 1L));
-        string isMax = g.Node("Equal", [probabilities, max], g.Name("is_max"));
+        string max = g.Node("ReduceMax", [firstProbabilities], g.Name("max"), ("axes", new long[] { 1 }), ("keepdims", 1L));
+        string isMax = g.Node("Equal", [firstProbabilities, max], g.Name("is_max"));
         string oneHot = g.Node("Cast", [isMax], g.Name("one_hot"), ("to", 1L));
-        g.Node("Reshape", [oneHot, single], ArgmaxOutput);
+        g.Node("Squeeze", [oneHot, first], ArgmaxOutput);
         g.Output(ArgmaxOutput, k);
 
         return g.ToBytes(typeof(GoogLeNetOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
