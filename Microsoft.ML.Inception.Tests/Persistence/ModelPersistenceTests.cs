@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.Data;
+using Microsoft.ML.Inception.Tests.Data;
+using Microsoft.ML.Inception.Tests.Estimator;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Inception.Tests.Persistence;
+
+/// <summary>
+/// A pipeline ending in Inception saves to one ML.NET model zip, loads in a fresh MLContext and scores exactly as
+/// before, also in a separate process that references neither TorchSharp nor this library.
+/// </summary>
+[TestClass]
+public sealed class ModelPersistenceTests
+{
+    private static readonly MLContext Ml = new(seed: 5);
+    private static ITransformer model = null!;
+    private static string folder = null!;
+    private static string zip = null!;
+
+    [ClassInitialize]
+    public static void TrainAndSave(TestContext context)
+    {
+        folder = Directory.CreateTempSubdirectory("inception-persistence-").FullName;
+        zip = Path.Combine(folder, "model.zip");
+        IDataView train = DigitsPipeline.SmallTrain(Ml, perClass: 30);
+        model = DigitsPipeline.Create(Ml, DigitsPipeline.QuickOptions())
+            .Append(Ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
+            .Fit(train);
+        Ml.Model.Save(model, train.Schema, zip);
+    }
+
+    [ClassCleanup]
+    public static void Delete() => Directory.Delete(folder, recursive: true);
+
+    [TestMethod]
+    public void Load_FreshContext_ScoresAndPredictedLabelsBitIdentical()
+    {
+        ITransformer loaded = new MLContext(seed: 99).Model.Load(zip, out _);
+        IDataView test = DigitsPipeline.Test(Ml);
+
+        float[][] before = model.Transform(test).GetColumn<float[]>("Score").ToArray();
+        float[][] after = loaded.Transform(test).GetColumn<float[]>("Score").ToArray();
+        string[] labelsBefore = model.Transform(test).GetColumn<string>("PredictedLabel").ToArray();
+        string[] labelsAfter = loaded.Transform(test).GetColumn<string>("PredictedLabel").ToArray();
+
+        Assert.HasCount(before.Length, after);
+        for (int i = 0; i < before.Length; i++)
+        {
+            CollectionAssert.AreEqual(before[i], after[i], $"Row {i}: scores differ after save and load.");
+        }
+
+        CollectionAssert.AreEqual(labelsBefore, labelsAfter);
+    }
+
+    [TestMethod]
+    public void Load_Evaluate_MetricsIdentical()
+    {
+        ITransformer loaded = new MLContext().Model.Load(zip, out _);
+        IDataView test = DigitsPipeline.Test(Ml);
+        ITransformer toKey = Ml.Transforms.Conversion.MapValueToKey("PredictedLabel").Fit(model.Transform(test));
+
+        MulticlassClassificationMetrics before = Ml.MulticlassClassification.Evaluate(toKey.Transform(model.Transform(test)));
+        MulticlassClassificationMetrics after = Ml.MulticlassClassification.Evaluate(toKey.Transform(loaded.Transform(test)));
+
+        Assert.AreEqual(before.MicroAccuracy, after.MicroAccuracy);
+        Assert.AreEqual(before.MacroAccuracy, after.MacroAccuracy);
+        Assert.AreEqual(before.LogLoss, after.LogLoss);
+    }
+
+    [TestMethod]
+    public void Load_PredictionEngine_PredictsAsTheOriginal()
+    {
+        ITransformer loaded = new MLContext().Model.Load(zip, out _);
+        using var original = Ml.Model.CreatePredictionEngine<ImageRow, DigitPrediction>(model);
+        using var reloaded = Ml.Model.CreatePredictionEngine<ImageRow, DigitPrediction>(loaded);
+
+        foreach (ImageRow row in DigitImages.Test.Take(20))
+        {
+            DigitPrediction a = original.Predict(row);
+            DigitPrediction b = reloaded.Predict(row);
+            Assert.AreEqual(a.PredictedLabel, b.PredictedLabel);
+            CollectionAssert.AreEqual(a.Score, b.Score);
+        }
+    }
+
+    [TestMethod]
+    public void Load_SavedChain_HoldsOnlyStockMlNetTransformers()
+    {
+        ITransformer loaded = new MLContext().Model.Load(zip, out _);
+
+        var types = Flatten(loaded).Select(t => t.GetType().Assembly.GetName().Name!).Distinct().ToList();
+
+        Assert.IsFalse(types.Any(name => name.Contains("Inception", StringComparison.Ordinal) || name.Contains("TorchSharp", StringComparison.Ordinal)), string.Join(", ", types));
+        Assert.IsTrue(types.All(name => name.StartsWith("Microsoft.ML", StringComparison.Ordinal)), string.Join(", ", types));
+    }
+
+    [TestMethod]
+    public void SaveOnnx_File_LoadsInOnnxRuntimeWithAllOptimisations()
+    {
+        var inception = (InceptionTransformer)Flatten(model).Single(t => t is InceptionTransformer);
+        string path = Path.Combine(folder, "network.onnx");
+
+        inception.SaveOnnx(path);
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = new InferenceSession(path, options);
+
+        CollectionAssert.AreEqual(new[] { -1, 1, 32, 32 }, session.InputMetadata[GoogLeNetOnnxExport.InputName].Dimensions);
+        CollectionAssert.AreEqual(new[] { -1, 10 }, session.OutputMetadata[GoogLeNetOnnxExport.ProbabilitiesOutputName].Dimensions);
+        Assert.IsEmpty(Directory.GetFiles(folder, "*.tmp"), "No temporary file may be left behind.");
+    }
+
+    [TestMethod]
+    public void SaveOnnx_IntoAMissingFolder_ThrowsAndLeavesNothing()
+    {
+        var inception = (InceptionTransformer)Flatten(model).Single(t => t is InceptionTransformer);
+        string path = Path.Combine(folder, "missing", "network.onnx");
+
+        Assert.ThrowsExactly<DirectoryNotFoundException>(() => inception.SaveOnnx(path));
+        Assert.IsFalse(Directory.Exists(Path.Combine(folder, "missing")));
+    }
+
+    [TestMethod]
+    public void Load_TruncatedZip_SaysItIsNotAZipArchive()
+    {
+        string truncated = Path.Combine(folder, "truncated.zip");
+        byte[] bytes = File.ReadAllBytes(zip);
+        File.WriteAllBytes(truncated, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+
+        var e = Assert.ThrowsExactly<FormatException>(() => new MLContext().Model.Load(truncated, out _));
+
+        StringAssert.Contains(e.Message, "Failed to open a zip archive");
+    }
+
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public void ServingProject_WithoutTorchSharpOrThisLibrary_PredictsTheSame()
+    {
+        string project = Path.Combine(BuildMetadata.RepositoryRoot, "examples", "Serving");
+        string output = Path.Combine(folder, "serving-bin");
+        Run(BuildMetadata.RepositoryRoot, "build", project, "-c", "Release", "-o", output);
+        string[] files = Directory.GetFiles(output, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray()!;
+        Assert.IsFalse(files.Any(f => f.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || f.Contains("libtorch", StringComparison.Ordinal) || f.Contains("Inception", StringComparison.Ordinal)), "The serving build must not contain TorchSharp, libtorch or Microsoft.ML.Inception.");
+        ImageRow[] rows = DigitImages.Test.Take(8).ToArray();
+
+        string printed = Run(output, "exec", Path.Combine(output, "Serving.dll"), zip, DigitImages.Folder, rows[0].ImagePath, rows[1].ImagePath, rows[2].ImagePath, rows[3].ImagePath, rows[4].ImagePath, rows[5].ImagePath, rows[6].ImagePath, rows[7].ImagePath);
+
+        using var engine = Ml.Model.CreatePredictionEngine<ImageRow, DigitPrediction>(model);
+        string[] expected = rows.Select(r =>
+        {
+            DigitPrediction p = engine.Predict(r);
+            return string.Create(CultureInfo.InvariantCulture, $"{r.ImagePath}\t{p.PredictedLabel}\t{p.Score.Max():R}");
+        }).ToArray();
+        CollectionAssert.AreEqual(expected, printed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray());
+    }
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer transformer) => transformer switch
+    {
+        IEnumerable<ITransformer> chain => chain.SelectMany(Flatten).Prepend(transformer),
+        _ => [transformer],
+    };
+
+    private static string Run(string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("MSBuildExtensionsPath");
+        start.Environment.Remove("MSBuildSDKsPath");
+        start.Environment.Remove("MSBUILD_EXE_PATH");
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"dotnet {string.Join(' ', arguments)} failed:\n{output}\n{error.Result}");
+        return output;
+    }
+}
