@@ -63,11 +63,12 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         }
 
         TrainingDevice.Require(options.Device);
+        InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
         using LabeledImages all = ImageDataReader.Read(catalog, input, image, options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out int skipped);
         RequireTrainable(all, label, skipped);
-        int channels = image.IsImage && all.IsGrey() ? 1 : image.Channels;
+        int channels = resume?.Network.InputChannels ?? (image.IsImage && all.IsGrey() ? 1 : image.Channels);
         if (channels < all.Channels)
         {
             all.KeepFirstChannel();
@@ -95,13 +96,27 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"Training GoogLeNet ({options.Variant}, width {options.WidthMultiplier}) on {train.Count} {image.Width}x{image.Height} images with {channels} channel(s), {label.ClassCount} classes{(validation is null ? string.Empty : $", validating on {validation.Count}")}{(skipped > 0 ? $"; skipped {skipped} rows without a label" : string.Empty)}."));
             var trainer = new InceptionTrainer(options, channel, seed);
-            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount);
+            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume);
             using GoogLeNet network = trained.Network;
             byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width);
             ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
             TransformerChain<ITransformer> scoring = ScoringChain.Build(catalog, options, image, channels, onnx, head, input.Schema);
-            return new InceptionTransformer(
-                scoring, onnx, label.ClassNames, trained.History, trained.BestEpoch, channels, image.Height, image.Width, trained.Mean, trained.StandardDeviation);
+            var checkpoint = new InceptionCheckpoint(
+                new CheckpointMetadata
+                {
+                    Network = network.Options,
+                    ImageHeight = image.Height,
+                    ImageWidth = image.Width,
+                    ClassNames = label.ClassNames,
+                    Mean = trained.Mean,
+                    StandardDeviation = trained.StandardDeviation,
+                    Optimizer = options.Optimizer,
+                    EpochsCompleted = trained.History.Count,
+                    History = trained.History,
+                },
+                trained.Weights,
+                trained.OptimizerState);
+            return new InceptionTransformer(scoring, onnx, checkpoint, trained.BestEpoch);
         }
         finally
         {
@@ -148,6 +163,33 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         return catalog.CopyColumns(options.PredictedLabelColumnName, options.LabelColumnName)
             .Append(catalog.Categorical.OneHotEncoding(options.ScoreColumnName, options.LabelColumnName))
             .GetOutputSchema(inputSchema);
+    }
+
+    private InceptionCheckpoint LoadCompatibleCheckpoint(string path, ImageColumn image, LabelColumn label)
+    {
+        InceptionCheckpoint checkpoint = InceptionCheckpoint.Load(path);
+        if (checkpoint.Network.NumberOfClasses != label.ClassCount)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(InceptionOptions.ResumeFrom),
+                string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.Network.NumberOfClasses} classes, but label column '{options.LabelColumnName}' has {label.ClassCount}."));
+        }
+
+        if (checkpoint.ImageWidth != image.Width || checkpoint.ImageHeight != image.Height)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(InceptionOptions.ResumeFrom),
+                string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.ImageWidth}x{checkpoint.ImageHeight} images, but column '{options.ImageColumnName}' holds {image.Width}x{image.Height} images."));
+        }
+
+        if (!image.IsImage && checkpoint.Network.InputChannels != image.Channels)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(InceptionOptions.ResumeFrom),
+                string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.Network.InputChannels} channel(s), but column '{options.ImageColumnName}' holds {image.Channels}."));
+        }
+
+        return checkpoint;
     }
 
     private static SchemaShape.Column? Find(SchemaShape shape, string name) =>

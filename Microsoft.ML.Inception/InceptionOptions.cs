@@ -120,6 +120,14 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see langword="null"/>: computed from the training data. One positive value per channel when set.</value>
     public IReadOnlyList<float>? NormalizationStandardDeviation { get; set; }
 
+    /// <summary>
+    /// A checkpoint file (<see cref="InceptionTransformer.SaveCheckpoint(string)"/>) to resume training from: its weights,
+    /// optimiser state, network options, normalisation and epoch count carry on, and <see cref="Epochs"/> more epochs run.
+    /// The data must have the checkpoint's classes and image size. The learning-rate schedule spans the new epochs.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (train from scratch).</value>
+    public string? ResumeFrom { get; set; }
+
     /// <summary>Called after every epoch with its metrics (on the training thread).</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<InceptionEpochMetrics>? EpochCompleted { get; set; }

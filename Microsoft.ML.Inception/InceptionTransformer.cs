@@ -18,53 +18,39 @@ public sealed class InceptionTransformer : ITransformer
 {
     private readonly TransformerChain<ITransformer> scoring;
 
-    internal InceptionTransformer(
-        TransformerChain<ITransformer> scoring,
-        byte[] onnxModel,
-        IReadOnlyList<string> classNames,
-        IReadOnlyList<InceptionEpochMetrics> history,
-        int bestEpoch,
-        int channels,
-        int height,
-        int width,
-        IReadOnlyList<float> mean,
-        IReadOnlyList<float> standardDeviation)
+    private readonly InceptionCheckpoint checkpoint;
+
+    internal InceptionTransformer(TransformerChain<ITransformer> scoring, byte[] onnxModel, InceptionCheckpoint checkpoint, int bestEpoch)
     {
         this.scoring = scoring;
+        this.checkpoint = checkpoint;
         OnnxModel = onnxModel;
-        ClassNames = classNames;
-        History = history;
         BestEpoch = bestEpoch;
-        Channels = channels;
-        ImageHeight = height;
-        ImageWidth = width;
-        NormalizationMean = mean;
-        NormalizationStandardDeviation = standardDeviation;
     }
 
     /// <summary>Class names in key order: slot i of the score column is the probability of class i.</summary>
-    public IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames => checkpoint.ClassNames;
 
     /// <summary>Metrics of every epoch that ran.</summary>
-    public IReadOnlyList<InceptionEpochMetrics> History { get; }
+    public IReadOnlyList<InceptionEpochMetrics> History => checkpoint.History;
 
     /// <summary>The epoch whose weights the model holds (the best one with early stopping, else the last).</summary>
     public int BestEpoch { get; }
 
     /// <summary>Channels the network was trained on: 1 when every training image was grey, else 3.</summary>
-    public int Channels { get; }
+    public int Channels => checkpoint.Network.InputChannels;
 
     /// <summary>Image height the network was trained on.</summary>
-    public int ImageHeight { get; }
+    public int ImageHeight => checkpoint.ImageHeight;
 
     /// <summary>Image width the network was trained on.</summary>
-    public int ImageWidth { get; }
+    public int ImageWidth => checkpoint.ImageWidth;
 
     /// <summary>Per-channel mean subtracted from the pixel values (part of the model).</summary>
-    public IReadOnlyList<float> NormalizationMean { get; }
+    public IReadOnlyList<float> NormalizationMean => checkpoint.Metadata.Mean;
 
     /// <summary>Per-channel standard deviation the centred pixel values are divided by (part of the model).</summary>
-    public IReadOnlyList<float> NormalizationStandardDeviation { get; }
+    public IReadOnlyList<float> NormalizationStandardDeviation => checkpoint.Metadata.StandardDeviation;
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => ((ITransformer)scoring).IsRowToRowMapper;
@@ -88,6 +74,14 @@ public sealed class InceptionTransformer : ITransformer
     /// <param name="path">The file to write.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     public void SaveOnnx(string path) => AtomicFile.Write(path, SaveOnnx);
+
+    /// <summary>The training state of this model (weights, optimiser state, options, class names), for <see cref="InceptionOptions.ResumeFrom"/>.</summary>
+    /// <returns>The checkpoint.</returns>
+    public InceptionCheckpoint ToCheckpoint() => checkpoint;
+
+    /// <summary>Writes the training state (see <see cref="InceptionCheckpoint"/>) to a file; an existing file is replaced only once the new one is complete.</summary>
+    /// <param name="path">The file to write.</param>
+    public void SaveCheckpoint(string path) => checkpoint.Save(path);
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => scoring.GetOutputSchema(inputSchema);

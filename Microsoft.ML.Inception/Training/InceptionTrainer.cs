@@ -26,14 +26,14 @@ internal sealed class InceptionTrainer
         this.seed = seed;
     }
 
-    public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount)
+    public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume)
     {
         Device device = TrainingDevice.Require(options.Device);
 
         // TorchSharp draws weight initialisation and dropout from its global generator.
         torch.random.manual_seed(seed);
-        (float[] mean, float[] std) = Normalization(train);
-        var networkOptions = new GoogLeNetOptions
+        (float[] mean, float[] std) = resume is null ? Normalization(train) : (resume.Metadata.Mean, resume.Metadata.StandardDeviation);
+        GoogLeNetOptions networkOptions = resume?.Network ?? new GoogLeNetOptions
         {
             NumberOfClasses = classCount,
             InputChannels = train.Channels,
@@ -45,11 +45,19 @@ internal sealed class InceptionTrainer
         var network = new GoogLeNet(networkOptions);
         try
         {
+            if (resume is not null)
+            {
+                using var weights = new MemoryStream(resume.Weights, writable: false);
+                network.load(weights);
+            }
+
             network.to(device);
-            var history = Fit(network, train, validation, mean, std, device, out int bestEpoch);
+            var run = Fit(network, train, validation, mean, std, device, resume);
             network.eval();
             network.to(torch.CPU);
-            return new TrainedNetwork(network, mean, std, history, bestEpoch);
+            using var saved = new MemoryStream();
+            network.save(saved);
+            return new TrainedNetwork(network, mean, std, run.History, run.BestEpoch, saved.ToArray(), run.OptimizerState);
         }
         catch
         {
@@ -58,8 +66,8 @@ internal sealed class InceptionTrainer
         }
     }
 
-    private List<InceptionEpochMetrics> Fit(
-        GoogLeNet network, LabeledImages train, LabeledImages? validation, float[] mean, float[] std, Device device, out int bestEpoch)
+    private (List<InceptionEpochMetrics> History, int BestEpoch, byte[] OptimizerState) Fit(
+        GoogLeNet network, LabeledImages train, LabeledImages? validation, float[] mean, float[] std, Device device, InceptionCheckpoint? resume)
     {
         int batchSize = Math.Min(options.BatchSize, train.Count);
         if (batchSize < options.BatchSize)
@@ -72,21 +80,28 @@ internal sealed class InceptionTrainer
         using Tensor stdTensor = torch.tensor(std, device: device).view(1, -1, 1, 1);
         using Tensor labels = torch.tensor(train.Labels, device: device);
         using optim.Optimizer optimizer = CreateOptimizer(network);
-        using var generator = new torch.Generator((ulong)seed);
-        var augmenter = new BatchAugmenter(options.RandomCrop, options.HorizontalFlip, seed);
-        var history = new List<InceptionEpochMetrics>();
+        RestoreOptimizer(optimizer, resume);
+        int done = resume?.EpochsCompleted ?? 0;
+        int last = done + options.Epochs;
+        var history = new List<InceptionEpochMetrics>(resume?.History ?? []);
         Dictionary<string, Tensor>? best = null;
         double bestAccuracy = double.NegativeInfinity;
         double bestLoss = double.PositiveInfinity;
-        bestEpoch = options.Epochs;
+        int bestEpoch = last;
         int sinceBest = 0;
         long step = 0;
         try
         {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            for (int epoch = done + 1; epoch <= last; epoch++)
             {
                 var watch = Stopwatch.StartNew();
                 network.train();
+
+                // Shuffling, augmentation and dropout are seeded per epoch, so training resumed from a checkpoint
+                // after epoch e draws exactly what an uninterrupted run draws in epoch e + 1.
+                torch.random.manual_seed(EpochSeed(epoch, 1));
+                using var generator = new torch.Generator((ulong)EpochSeed(epoch, 2));
+                var augmenter = new BatchAugmenter(options.RandomCrop, options.HorizontalFlip, (int)EpochSeed(epoch, 3));
                 using Tensor order = torch.randperm(train.Count, generator: generator);
                 double lossSum = 0;
                 long correct = 0;
@@ -149,7 +164,7 @@ internal sealed class InceptionTrainer
                     seen / Math.Max(trainSeconds, 1e-9),
                     watch.Elapsed);
                 history.Add(metrics);
-                Report(metrics);
+                Report(metrics, last);
 
                 if (validated is (double valLoss, double valAccuracy) && options.EarlyStoppingPatience is int patience)
                 {
@@ -176,7 +191,13 @@ internal sealed class InceptionTrainer
                 network.load_state_dict(best);
             }
 
-            return history;
+            using var state = new MemoryStream();
+            using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                SaveOptimizer(optimizer, writer);
+            }
+
+            return (history, bestEpoch, state.ToArray());
         }
         finally
         {
@@ -247,6 +268,46 @@ internal sealed class InceptionTrainer
         return (mean, std);
     }
 
+    private long EpochSeed(int epoch, int stream) => unchecked((((seed * 1_000_003L) + epoch) * 8) + stream) & 0x7FFF_FFFF;
+
+    private void RestoreOptimizer(optim.Optimizer optimizer, InceptionCheckpoint? resume)
+    {
+        if (resume is null)
+        {
+            return;
+        }
+
+        if (resume.Metadata.Optimizer != options.Optimizer)
+        {
+            channel.Info(MessageSensitivity.None, $"The checkpoint was trained with {resume.Metadata.Optimizer}, this run uses {options.Optimizer}: the optimiser starts afresh.");
+            return;
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(resume.OptimizerState, writable: false));
+        switch (optimizer)
+        {
+            case SGD sgd:
+                sgd.load_state_dict(reader);
+                break;
+            case AdamW adamW:
+                adamW.load_state_dict(reader);
+                break;
+        }
+    }
+
+    private static void SaveOptimizer(optim.Optimizer optimizer, BinaryWriter writer)
+    {
+        switch (optimizer)
+        {
+            case SGD sgd:
+                sgd.save_state_dict(writer);
+                break;
+            case AdamW adamW:
+                adamW.save_state_dict(writer);
+                break;
+        }
+    }
+
     private optim.Optimizer CreateOptimizer(GoogLeNet network) => options.Optimizer switch
     {
         InceptionOptimizer.AdamW => optim.AdamW(network.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
@@ -261,13 +322,13 @@ internal sealed class InceptionTrainer
         }
     }
 
-    private void Report(InceptionEpochMetrics m)
+    private void Report(InceptionEpochMetrics m, int last)
     {
         string validation = m.ValidationAccuracy is double acc
             ? string.Create(CultureInfo.InvariantCulture, $", validation loss {m.ValidationLoss:F4}, validation accuracy {acc:P2}")
             : string.Empty;
         channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
-            $"Epoch {m.Epoch}/{options.Epochs}: loss {m.TrainingLoss:F4}, accuracy {m.TrainingAccuracy:P2}{validation}, learning rate {m.LearningRate:G4}, {m.ImagesPerSecond:F1} images/s"));
+            $"Epoch {m.Epoch}/{last}: loss {m.TrainingLoss:F4}, accuracy {m.TrainingAccuracy:P2}{validation}, learning rate {m.LearningRate:G4}, {m.ImagesPerSecond:F1} images/s"));
         options.EpochCompleted?.Invoke(m);
     }
 

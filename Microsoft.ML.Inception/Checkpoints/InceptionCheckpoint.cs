@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// A saved training state: the TorchSharp weights and optimiser state of a trained GoogLeNet, with everything needed to
+/// go on training it (network options, image size, class names, input normalisation, epochs done and their metrics).
+/// Write one with <see cref="InceptionTransformer.SaveCheckpoint(string)"/>; resume training from it by setting
+/// <see cref="InceptionOptions.ResumeFrom"/>.
+/// </summary>
+/// <remarks>
+/// <para>File format, version 1: a zip archive holding</para>
+/// <list type="bullet">
+/// <item><c>checkpoint.json</c>: <c>format</c> ("Microsoft.ML.Inception.Checkpoint"), <c>version</c> (1), the network
+/// options, image height and width, class names, normalisation mean and standard deviation, the optimiser, epochs
+/// completed and the metrics of every epoch.</item>
+/// <item><c>weights.bin</c>: the network's state_dict in TorchSharp's format (<c>Module.save</c>).</item>
+/// <item><c>optimizer.bin</c>: the optimiser's state (momentum or Adam moments) in TorchSharp's format.</item>
+/// </list>
+/// <para>A checkpoint is data: loading one never runs code from it. A file of a newer format version is refused
+/// with an error naming both versions.</para>
+/// </remarks>
+public sealed class InceptionCheckpoint
+{
+    /// <summary>The value of the <c>format</c> field that identifies a checkpoint.</summary>
+    public const string FormatName = "Microsoft.ML.Inception.Checkpoint";
+
+    /// <summary>The format version this library writes and the newest it reads.</summary>
+    public const int FormatVersion = 1;
+
+    private const string MetadataEntry = "checkpoint.json";
+    private const string WeightsEntry = "weights.bin";
+    private const string OptimizerEntry = "optimizer.bin";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    internal InceptionCheckpoint(CheckpointMetadata metadata, byte[] weights, byte[] optimizerState)
+    {
+        Metadata = metadata;
+        Weights = weights;
+        OptimizerState = optimizerState;
+    }
+
+    /// <summary>The network the weights belong to.</summary>
+    public GoogLeNetOptions Network => Metadata.Network;
+
+    /// <summary>Image height the network was trained on.</summary>
+    public int ImageHeight => Metadata.ImageHeight;
+
+    /// <summary>Image width the network was trained on.</summary>
+    public int ImageWidth => Metadata.ImageWidth;
+
+    /// <summary>Class names in key order.</summary>
+    public IReadOnlyList<string> ClassNames => Metadata.ClassNames;
+
+    /// <summary>Epochs trained so far.</summary>
+    public int EpochsCompleted => Metadata.EpochsCompleted;
+
+    /// <summary>Metrics of every epoch trained so far.</summary>
+    public IReadOnlyList<InceptionEpochMetrics> History => Metadata.History;
+
+    internal CheckpointMetadata Metadata { get; }
+
+    internal byte[] Weights { get; }
+
+    internal byte[] OptimizerState { get; }
+
+    /// <summary>Reads a checkpoint file.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The checkpoint.</returns>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, is damaged, or was written by a newer format version.</exception>
+    public static InceptionCheckpoint Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using FileStream stream = File.OpenRead(path);
+        return Load(stream, path);
+    }
+
+    /// <summary>Reads a checkpoint from a stream.</summary>
+    /// <param name="stream">The stream, positioned at the checkpoint.</param>
+    /// <returns>The checkpoint.</returns>
+    /// <exception cref="InvalidDataException">The data are not a checkpoint, are damaged, or were written by a newer format version.</exception>
+    public static InceptionCheckpoint Load(Stream stream) => Load(stream, "the stream");
+
+    /// <summary>Writes the checkpoint to a file; an existing file is replaced only once the new one is complete.</summary>
+    /// <param name="path">The file to write.</param>
+    public void Save(string path) => AtomicFile.Write(path, Save);
+
+    /// <summary>Writes the checkpoint to a stream.</summary>
+    /// <param name="destination">The stream.</param>
+    public void Save(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var archive = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+        using (Stream metadata = archive.CreateEntry(MetadataEntry, CompressionLevel.Fastest).Open())
+        {
+            JsonSerializer.Serialize(metadata, Metadata, Json);
+        }
+
+        using (Stream weights = archive.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
+        {
+            weights.Write(Weights);
+        }
+
+        using Stream optimizer = archive.CreateEntry(OptimizerEntry, CompressionLevel.Fastest).Open();
+        optimizer.Write(OptimizerState);
+    }
+
+    private static InceptionCheckpoint Load(Stream stream, string source)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            ZipArchiveEntry metadataEntry = archive.GetEntry(MetadataEntry)
+                ?? throw new InvalidDataException($"{source} is not an Inception checkpoint: it has no {MetadataEntry}.");
+            CheckpointMetadata metadata;
+            using (Stream json = metadataEntry.Open())
+            {
+                metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json)
+                    ?? throw new InvalidDataException($"{source} is not an Inception checkpoint: {MetadataEntry} is empty.");
+            }
+
+            if (metadata.Format != FormatName)
+            {
+                throw new InvalidDataException($"{source} is not an Inception checkpoint: its format is '{metadata.Format}', expected '{FormatName}'.");
+            }
+
+            if (metadata.Version > FormatVersion)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source} was written by a newer Microsoft.ML.Inception (checkpoint format version {metadata.Version}); this version reads format {FormatVersion} and older. Update the package to load it."));
+            }
+
+            metadata.Network.Validate();
+            if (metadata.ClassNames.Count != metadata.Network.NumberOfClasses)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source} is damaged: it names {metadata.ClassNames.Count} classes for a network of {metadata.Network.NumberOfClasses}."));
+            }
+
+            return new InceptionCheckpoint(metadata, ReadEntry(archive, WeightsEntry, source), ReadEntry(archive, OptimizerEntry, source));
+        }
+        catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{source} is not a valid Inception checkpoint: {e.Message}", e);
+        }
+        catch (InvalidDataException e) when (!e.Message.Contains("checkpoint", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{source} is not a valid Inception checkpoint (damaged or truncated archive): {e.Message}", e);
+        }
+    }
+
+    private static byte[] ReadEntry(ZipArchive archive, string name, string source)
+    {
+        ZipArchiveEntry entry = archive.GetEntry(name)
+            ?? throw new InvalidDataException($"{source} is not a complete Inception checkpoint: it has no {name}.");
+        using Stream data = entry.Open();
+        using var copy = new MemoryStream();
+        data.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
