@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Inception.Benchmarks;
@@ -19,6 +20,12 @@ internal static class MachineDescription
             $"- Memory: {memory}",
             $"- OS: {RuntimeInformation.OSDescription}; .NET {Environment.Version}; TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} (libtorch 2.10, CPU); {torchThreads} intra-op threads");
     }
+
+    /// <summary>The version of Microsoft.ML.Inception measured, with the commit it was built from ("0.1.0+sha").</summary>
+    public static string LibraryVersion() =>
+        typeof(GoogLeNet).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(GoogLeNet).Assembly.GetName().Version?.ToString()
+            ?? "unknown";
 
     /// <summary>FP32 peak in GFLOP/s assuming two 256-bit FMA units per core (AVX2: 32 FLOP per cycle).</summary>
     public static double? PeakGflops()

@@ -1,60 +1,137 @@
-// Measures GoogLeNet throughput on this machine and writes BENCHMARKS.md at the repository root.
-//   dotnet run -c Release --project examples/Benchmarks -- [--quick] [--threads 2] [--output BENCHMARKS.md]
+// Measures GoogLeNet on this machine and writes BENCHMARKS.md at the repository root. Each benchmark writes its
+// own section (between <!-- name:start --> and <!-- name:end --> markers) and keeps the other sections.
+//   Network throughput (forward and training step on random tensors):
+//     dotnet run -c Release --project examples/Benchmarks -- [--quick] [--threads 2] [--output BENCHMARKS.md]
+//   Fit of an ML.NET pipeline on Fashion-MNIST (apt-get install dataset-fashion-mnist), then test accuracy:
+//     dotnet run -c Release --project examples/Benchmarks -- --estimator [--train 60000] [--epochs 2] [--width 0.25] [--threads 2] [--output BENCHMARKS.md]
+//       [--data /usr/share/datasets/fashion-mnist]
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.Inception;
 using Microsoft.ML.Inception.Benchmarks;
 using TorchSharp;
 
+const string RunCommand = "dotnet run -c Release --project examples/Benchmarks";
+const string NetworkSection = "network";
+const string NetworkHeading = "## GoogLeNet network throughput";
+const string EstimatorSection = "estimator";
+const string EstimatorHeading = "## Fit through the ML.NET pipeline (Fashion-MNIST)";
+
 bool quick = args.Contains("--quick");
+bool estimator = args.Contains("--estimator");
 int threads = Option("--threads") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 string output = Option("--output") ?? Path.Combine(FindRepositoryRoot(), "BENCHMARKS.md");
+string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
 torch.set_num_threads(threads);
 
-NetworkThroughput.Case[] cases = quick
-    ? [new(GoogLeNetVariant.TorchVision, 0.25, 32, 16)]
-    :
-    [
-        new(GoogLeNetVariant.TorchVision, 1.0, 224, 16),
-        new(GoogLeNetVariant.TorchVision, 0.25, 224, 16),
-        new(GoogLeNetVariant.Paper, 1.0, 224, 16),
-        new(GoogLeNetVariant.TorchVision, 1.0, 96, 16),
-        new(GoogLeNetVariant.TorchVision, 0.25, 96, 16),
-        new(GoogLeNetVariant.TorchVision, 1.0, 32, 16),
-        new(GoogLeNetVariant.TorchVision, 0.25, 32, 16),
-    ];
-
-var results = new List<NetworkThroughput.Result>();
-foreach (NetworkThroughput.Case c in cases)
+BenchmarkReport report = BenchmarkReport.Load(output, [new(NetworkSection, NetworkHeading, RunCommand)]);
+if (estimator)
 {
-    NetworkThroughput.Result r = NetworkThroughput.Measure(c, warmup: quick ? 1 : 2, repeats: quick ? 3 : 7);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: forward {r.ForwardImagesPerSecond:F1} images/s, training step {r.TrainImagesPerSecond:F1} images/s"));
-    results.Add(r);
+    if (MeasureEstimator() is not string section)
+    {
+        return;
+    }
+
+    report.Set(EstimatorSection, section);
+}
+else
+{
+    report.Set(NetworkSection, MeasureNetwork());
 }
 
-var report = new StringBuilder();
-report.AppendLine("# Benchmarks").AppendLine();
-report.AppendLine("Written by `dotnet run -c Release --project examples/Benchmarks`; every figure in a table was measured in the same run.").AppendLine();
-report.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} on:").AppendLine();
-report.AppendLine(MachineDescription.Describe(threads));
-double? peak = MachineDescription.PeakGflops();
-if (peak is double p)
-{
-    report.AppendLine(CultureInfo.InvariantCulture, $"- FP32 peak: {p:F0} GFLOP/s = {Environment.ProcessorCount} cores x clock x 32 FLOP/cycle (two 256-bit FMA units); the clock is the one /proc/cpuinfo reports.");
-}
-
-report.AppendLine().AppendLine("## GoogLeNet network throughput").AppendLine();
-report.AppendLine("Random inputs already in tensors, 10 classes; median of timed batches after warm-up. A training step is forward in training mode with both auxiliary heads (loss weight 0.3), backward and an SGD-with-momentum step. GFLOP/s counts 2 FLOP per multiply-add of the model summary (inference network, forward only).").AppendLine();
-report.Append(NetworkThroughput.Report(results, peak));
-File.WriteAllText(output, report.ToString());
+File.WriteAllText(output, report.Render(Header(), [NetworkSection, EstimatorSection]));
 Console.WriteLine($"Wrote {output}");
+
+string MeasureNetwork()
+{
+    NetworkThroughput.Case[] cases = quick
+        ? [new(GoogLeNetVariant.TorchVision, 0.25, 32, 16)]
+        :
+        [
+            new(GoogLeNetVariant.TorchVision, 1.0, 224, 16),
+            new(GoogLeNetVariant.TorchVision, 0.25, 224, 16),
+            new(GoogLeNetVariant.Paper, 1.0, 224, 16),
+            new(GoogLeNetVariant.TorchVision, 1.0, 96, 16),
+            new(GoogLeNetVariant.TorchVision, 0.25, 96, 16),
+            new(GoogLeNetVariant.TorchVision, 1.0, 32, 16),
+            new(GoogLeNetVariant.TorchVision, 0.25, 32, 16),
+        ];
+
+    var results = new List<NetworkThroughput.Result>();
+    foreach (NetworkThroughput.Case c in cases)
+    {
+        NetworkThroughput.Result r = NetworkThroughput.Measure(c, warmup: quick ? 1 : 2, repeats: quick ? 3 : 7);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: forward {r.ForwardImagesPerSecond:F1} images/s, training step {r.TrainImagesPerSecond:F1} images/s"));
+        results.Add(r);
+    }
+
+    var section = new StringBuilder();
+    section.AppendLine(NetworkHeading).AppendLine();
+    section.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); every figure in the table was measured in that one run.").AppendLine();
+    section.AppendLine("Random inputs already in tensors, 10 classes; median of timed batches after warm-up. A training step is forward in training mode with both auxiliary heads (loss weight 0.3), backward and an SGD-with-momentum step. GFLOP/s counts 2 FLOP per multiply-add of the model summary (inference network, forward only).").AppendLine();
+    section.Append(NetworkThroughput.Report(results, MachineDescription.PeakGflops()));
+    return section.ToString();
+}
+
+string? MeasureEstimator()
+{
+    int train = IntOption("--train", 60_000);
+    int epochs = IntOption("--epochs", 2);
+    double width = Option("--width") is string w ? double.Parse(w, CultureInfo.InvariantCulture) : 0.25;
+    string data = Option("--data") ?? FashionMnist.DefaultDirectory;
+    IReadOnlyList<string> missing = FashionMnist.MissingFiles(data);
+    if (missing.Count > 0)
+    {
+        Console.WriteLine($"Skipping the estimator benchmark: Fashion-MNIST is not installed ({string.Join(", ", missing)} missing). Install it with: apt-get install -y dataset-fashion-mnist (or point --data at a directory with the four files).");
+        return null;
+    }
+
+    if (train < 1)
+    {
+        Console.WriteLine($"Skipping the estimator benchmark: --train must be at least 1, got {train}.");
+        return null;
+    }
+
+    FashionMnist.Split trainSplit = FashionMnist.Load(data, FashionMnist.TrainSplit, train);
+    FashionMnist.Split testSplit = FashionMnist.Load(data, FashionMnist.TestSplit);
+    if (trainSplit.Count < train)
+    {
+        Console.WriteLine($"Fashion-MNIST has {trainSplit.Count} training images; using all of them.");
+    }
+
+    var c = new EstimatorFit.Case(trainSplit.Count, epochs, width, BatchSize: 128, LearningRate: 0.1);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Fit of MapValueToKey + Inception on {trainSplit.Count} Fashion-MNIST images (32x32 padded), {epochs} epoch(s), width {width}, batch {c.BatchSize}; then scoring {testSplit.Count} test images."));
+    EstimatorFit.Result r = EstimatorFit.Measure(c, trainSplit, testSplit);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Fit {r.Fit.TotalSeconds:F1} s (epochs {r.EpochTotal.TotalSeconds:F1} s), test accuracy {r.Test.MicroAccuracy:P2}, peak RSS {ProcessMemory.Format(r.PeakAtEndMiB)} MiB"));
+    return EstimatorHeading + "\n\n" + EstimatorFit.Report(r, command, threads);
+}
+
+string Header()
+{
+    var header = new StringBuilder();
+    header.AppendLine("# Benchmarks").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand}` (network throughput) and `{RunCommand} -- --estimator` (Fit through the ML.NET pipeline). Each run rewrites only its own section and keeps the others; every figure in a section was measured in the one run that section names.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
+    header.AppendLine(MachineDescription.Describe(threads));
+    if (MachineDescription.PeakGflops() is double p)
+    {
+        header.AppendLine(CultureInfo.InvariantCulture, $"- FP32 peak: {p:F0} GFLOP/s = {Environment.ProcessorCount} cores x clock x 32 FLOP/cycle (two 256-bit FMA units); the clock is the one /proc/cpuinfo reports.");
+    }
+
+    return header.ToString();
+}
 
 string? Option(string name)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+int IntOption(string name, int defaultValue) =>
+    Option(name) is string value ? int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;
 
 static string FindRepositoryRoot()
 {
