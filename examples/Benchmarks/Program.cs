@@ -5,6 +5,8 @@
 //   Fit of an ML.NET pipeline on Fashion-MNIST (apt-get install dataset-fashion-mnist), then test accuracy:
 //     dotnet run -c Release --project examples/Benchmarks -- --estimator [--train 60000] [--epochs 2] [--width 0.25] [--threads 2] [--output BENCHMARKS.md]
 //       [--data /usr/share/datasets/fashion-mnist]
+//   Inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32:
+//     dotnet run -c Release --project examples/Benchmarks -- --scoring [--threads 2] [--output BENCHMARKS.md]
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.Inception;
@@ -16,9 +18,12 @@ const string NetworkSection = "network";
 const string NetworkHeading = "## GoogLeNet network throughput";
 const string EstimatorSection = "estimator";
 const string EstimatorHeading = "## Fit through the ML.NET pipeline (Fashion-MNIST)";
+const string ScoringSection = "scoring";
+const string ScoringHeading = "## Inference: TorchSharp eval vs ONNX Runtime";
 
 bool quick = args.Contains("--quick");
 bool estimator = args.Contains("--estimator");
+bool scoring = args.Contains("--scoring");
 int threads = Option("--threads") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 string output = Option("--output") ?? Path.Combine(FindRepositoryRoot(), "BENCHMARKS.md");
 string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
@@ -34,12 +39,16 @@ if (estimator)
 
     report.Set(EstimatorSection, section);
 }
+else if (scoring)
+{
+    report.Set(ScoringSection, MeasureScoring());
+}
 else
 {
     report.Set(NetworkSection, MeasureNetwork());
 }
 
-File.WriteAllText(output, report.Render(Header(), [NetworkSection, EstimatorSection]));
+File.WriteAllText(output, report.Render(Header(), [NetworkSection, EstimatorSection, ScoringSection]));
 Console.WriteLine($"Wrote {output}");
 
 string MeasureNetwork()
@@ -71,6 +80,32 @@ string MeasureNetwork()
     section.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); every figure in the table was measured in that one run.").AppendLine();
     section.AppendLine("Random inputs already in tensors, 10 classes; median of timed batches after warm-up. A training step is forward in training mode with both auxiliary heads (loss weight 0.3), backward and an SGD-with-momentum step. GFLOP/s counts 2 FLOP per multiply-add of the model summary (inference network, forward only).").AppendLine();
     section.Append(NetworkThroughput.Report(results, MachineDescription.PeakGflops()));
+    return section.ToString();
+}
+
+string MeasureScoring()
+{
+    ScoringThroughput.Case[] cases =
+    [
+        new(GoogLeNetVariant.TorchVision, 0.25, 32, 1),
+        new(GoogLeNetVariant.TorchVision, 0.25, 32, 32),
+        new(GoogLeNetVariant.TorchVision, 1.0, 224, 1),
+        new(GoogLeNetVariant.TorchVision, 1.0, 224, 32),
+    ];
+    var results = new List<ScoringThroughput.Result>();
+    foreach (ScoringThroughput.Case c in cases)
+    {
+        ScoringThroughput.Result r = ScoringThroughput.Measure(c, threads, warmup: 3, repeats: c.Batch == 1 ? 41 : 7);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: TorchSharp {r.TorchSharpImagesPerSecond:F1} images/s, ONNX Runtime {r.OnnxImagesPerSecond:F1} images/s"));
+        results.Add(r);
+    }
+
+    var section = new StringBuilder();
+    section.AppendLine(ScoringHeading).AppendLine();
+    section.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} threads for both, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); every figure in the table was measured in that one run.").AppendLine();
+    section.AppendLine("The same randomly initialised network (10 classes) both ways, normalisation and softmax included: TorchSharp in eval mode under no_grad, and the model from `GoogLeNetOnnxExport` (batch norm folded) in ONNX Runtime 1.31 with all graph optimisations. Median images/s of timed batches after warm-up, random pixel values.").AppendLine();
+    section.Append(ScoringThroughput.Report(results));
     return section.ToString();
 }
 
