@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Microsoft.ML.Inception.Tests.Packaging;
@@ -22,7 +21,7 @@ public sealed class PackageConsumerTests
         try
         {
             string library = Path.Combine(BuildMetadata.RepositoryRoot, "Microsoft.ML.Inception", "Microsoft.ML.Inception.csproj");
-            Run(BuildMetadata.RepositoryRoot, "pack", library, "-c", "Release", "-o", feed, $"-p:Version={version}");
+            DotnetCli.Run(BuildMetadata.RepositoryRoot, "pack", library, "-c", "Release", "-o", feed, $"-p:Version={version}");
             Assert.IsTrue(File.Exists(Path.Combine(feed, $"Microsoft.ML.Inception.{version}.nupkg")));
 
             Directory.CreateDirectory(consumer);
@@ -49,8 +48,8 @@ public sealed class PackageConsumerTests
                 Console.WriteLine($"logits {logits.shape[0]}x{logits.shape[1]}");
                 """);
 
-            Run(consumer, "build", "-c", "Release");
-            string output = Run(consumer, "run", "-c", "Release", "--no-build");
+            DotnetCli.Run(consumer, "build", "-c", "Release");
+            string output = DotnetCli.Run(consumer, "run", "-c", "Release", "--no-build");
 
             StringAssert.Contains(output, "logits 2x5");
         }
@@ -63,30 +62,5 @@ public sealed class PackageConsumerTests
                 Directory.Delete(cached, recursive: true);
             }
         }
-    }
-
-    private static string Run(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The test host's own MSBuild settings must not leak into the child builds.
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"dotnet {string.Join(' ', arguments)} failed:\n{output}\n{error.Result}");
-        return output;
     }
 }

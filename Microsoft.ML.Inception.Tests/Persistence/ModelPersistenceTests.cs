@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Inception.Tests.Data;
@@ -139,12 +138,12 @@ public sealed class ModelPersistenceTests
     {
         string project = Path.Combine(BuildMetadata.RepositoryRoot, "examples", "Serving");
         string output = Path.Combine(folder, "serving-bin");
-        Run(BuildMetadata.RepositoryRoot, "build", project, "-c", "Release", "-o", output);
+        DotnetCli.Run(BuildMetadata.RepositoryRoot, "build", project, "-c", "Release", "-o", output);
         string[] files = Directory.GetFiles(output, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray()!;
         Assert.IsFalse(files.Any(f => f.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || f.Contains("libtorch", StringComparison.Ordinal) || f.Contains("Inception", StringComparison.Ordinal)), "The serving build must not contain TorchSharp, libtorch or Microsoft.ML.Inception.");
         ImageRow[] rows = DigitImages.Test.Take(8).ToArray();
 
-        string printed = Run(output, "exec", Path.Combine(output, "Serving.dll"), zip, DigitImages.Folder, rows[0].ImagePath, rows[1].ImagePath, rows[2].ImagePath, rows[3].ImagePath, rows[4].ImagePath, rows[5].ImagePath, rows[6].ImagePath, rows[7].ImagePath);
+        string printed = DotnetCli.Run(output, "exec", Path.Combine(output, "Serving.dll"), zip, DigitImages.Folder, rows[0].ImagePath, rows[1].ImagePath, rows[2].ImagePath, rows[3].ImagePath, rows[4].ImagePath, rows[5].ImagePath, rows[6].ImagePath, rows[7].ImagePath);
 
         using var engine = Ml.Model.CreatePredictionEngine<ImageRow, DigitPrediction>(model);
         string[] expected = rows.Select(r =>
@@ -160,23 +159,4 @@ public sealed class ModelPersistenceTests
         IEnumerable<ITransformer> chain => chain.SelectMany(Flatten).Prepend(transformer),
         _ => [transformer],
     };
-
-    private static string Run(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.AreEqual(0, process.ExitCode, $"dotnet {string.Join(' ', arguments)} failed:\n{output}\n{error.Result}");
-        return output;
-    }
 }

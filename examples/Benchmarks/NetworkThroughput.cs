@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using TorchSharp;
@@ -27,7 +26,7 @@ internal static class NetworkThroughput
         using Tensor labels = torch.randint(0, 10, [c.Batch]);
 
         net.eval();
-        double forward = MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
+        double forward = Throughput.MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
         {
             using var noGrad = torch.no_grad();
             using var scope = torch.NewDisposeScope();
@@ -35,7 +34,7 @@ internal static class NetworkThroughput
         });
 
         net.train();
-        double train = MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
+        double train = Throughput.MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
         {
             using var scope = torch.NewDisposeScope();
             GoogLeNetOutput output = net.ForwardWithAuxiliary(input);
@@ -64,24 +63,5 @@ internal static class NetworkThroughput
         }
 
         return text.ToString();
-    }
-
-    private static double MedianImagesPerSecond(int batch, int warmup, int repeats, Action step)
-    {
-        for (int i = 0; i < warmup; i++)
-        {
-            step();
-        }
-
-        var rates = new List<double>();
-        for (int i = 0; i < repeats; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            step();
-            rates.Add(batch / watch.Elapsed.TotalSeconds);
-        }
-
-        rates.Sort();
-        return rates[rates.Count / 2];
     }
 }

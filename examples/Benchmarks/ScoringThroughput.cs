@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.OnnxRuntime;
@@ -33,7 +32,7 @@ internal static class ScoringThroughput
         using Tensor m = torch.tensor(mean).view(1, 3, 1, 1);
         using Tensor s = torch.tensor(std).view(1, 3, 1, 1);
 
-        double torchRate = Median(c.Batch, warmup, repeats, () =>
+        double torchRate = Throughput.MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
         {
             using var noGrad = torch.no_grad();
             using var scope = torch.NewDisposeScope();
@@ -50,7 +49,7 @@ internal static class ScoringThroughput
         var input = new DenseTensor(pixels.contiguous().data<float>().ToArray(), [c.Batch, 3, c.Size, c.Size]);
         NamedOnnxValue[] inputs = [NamedOnnxValue.CreateFromTensor(GoogLeNetOnnxExport.InputName, input)];
         string[] outputs = [GoogLeNetOnnxExport.ProbabilitiesOutputName];
-        double onnxRate = Median(c.Batch, warmup, repeats, () =>
+        double onnxRate = Throughput.MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
         {
             using var results = session.Run(inputs, outputs);
             results[0].AsEnumerable<float>().ToArray();
@@ -71,24 +70,5 @@ internal static class ScoringThroughput
         }
 
         return text.ToString();
-    }
-
-    private static double Median(int batch, int warmup, int repeats, Action run)
-    {
-        for (int i = 0; i < warmup; i++)
-        {
-            run();
-        }
-
-        var rates = new List<double>();
-        for (int i = 0; i < repeats; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            run();
-            rates.Add(batch / watch.Elapsed.TotalSeconds);
-        }
-
-        rates.Sort();
-        return rates[rates.Count / 2];
     }
 }
