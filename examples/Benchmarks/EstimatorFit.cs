@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.Data;
+using Microsoft.ML.Inception.Samples;
 
 namespace Microsoft.ML.Inception.Benchmarks;
 
@@ -13,6 +14,9 @@ namespace Microsoft.ML.Inception.Benchmarks;
 /// </summary>
 internal static class EstimatorFit
 {
+    /// <summary>The 28x28 images are padded to the 32x32 GoogLeNet needs at least.</summary>
+    private const int PaddedSize = 32;
+
     /// <summary>The message the estimator logs once the training images are in memory, just before training.</summary>
     private const string ReadCompleteMessage = "Training GoogLeNet (";
 
@@ -54,7 +58,7 @@ internal static class EstimatorFit
         public TimeSpan AfterLastEpoch => Epochs.Count == 0 ? TimeSpan.Zero : Fit - Epochs[^1].CompletedAt;
     }
 
-    public static Result Measure(Case c, FashionMnist.Split train, FashionMnist.Split test)
+    public static Result Measure(Case c, FashionMnistIdx.Split train, FashionMnistIdx.Split test)
     {
         var mlContext = new MLContext(seed: 1);
         var fitWatch = new Stopwatch();
@@ -99,8 +103,8 @@ internal static class EstimatorFit
             },
         };
 
-        IDataView trainData = mlContext.Data.LoadFromEnumerable(FashionMnistRow.Enumerate(train));
-        IDataView testData = mlContext.Data.LoadFromEnumerable(FashionMnistRow.Enumerate(test));
+        IDataView trainData = mlContext.Data.LoadFromEnumerable(PixelRow.Enumerate(train, PaddedSize), PixelRow.Schema(PaddedSize));
+        IDataView testData = mlContext.Data.LoadFromEnumerable(PixelRow.Enumerate(test, PaddedSize), PixelRow.Schema(PaddedSize));
         var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
             .Append(mlContext.Transforms.Inception(options));
 

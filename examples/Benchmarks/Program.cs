@@ -8,6 +8,7 @@
 //   Inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32:
 //     dotnet run -c Release --project examples/Benchmarks -- --scoring [--threads 2] [--output BENCHMARKS.md]
 using System.Globalization;
+using Microsoft.ML.Inception.Samples;
 using System.Text;
 using Microsoft.ML.Inception;
 using Microsoft.ML.Inception.Benchmarks;
@@ -114,8 +115,8 @@ string? MeasureEstimator()
     int train = IntOption("--train", 60_000);
     int epochs = IntOption("--epochs", 2);
     double width = Option("--width") is string w ? double.Parse(w, CultureInfo.InvariantCulture) : 0.25;
-    string data = Option("--data") ?? FashionMnist.DefaultDirectory;
-    IReadOnlyList<string> missing = FashionMnist.MissingFiles(data);
+    string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
+    IReadOnlyList<string> missing = FashionMnistIdx.MissingFiles(data);
     if (missing.Count > 0)
     {
         Console.WriteLine($"Skipping the estimator benchmark: Fashion-MNIST is not installed ({string.Join(", ", missing)} missing). Install it with: apt-get install -y dataset-fashion-mnist (or point --data at a directory with the four files).");
@@ -128,8 +129,8 @@ string? MeasureEstimator()
         return null;
     }
 
-    FashionMnist.Split trainSplit = FashionMnist.Load(data, FashionMnist.TrainSplit, train);
-    FashionMnist.Split testSplit = FashionMnist.Load(data, FashionMnist.TestSplit);
+    FashionMnistIdx.Split trainSplit = FashionMnistIdx.Load(data, FashionMnistIdx.TrainSplit, train);
+    FashionMnistIdx.Split testSplit = FashionMnistIdx.Load(data, FashionMnistIdx.TestSplit);
     if (trainSplit.Count < train)
     {
         Console.WriteLine($"Fashion-MNIST has {trainSplit.Count} training images; using all of them.");

@@ -8,6 +8,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Inception;
+using Microsoft.ML.Inception.Samples;
 using Microsoft.ML.Inception.Samples.FashionMnist;
 using Spectre.Console;
 

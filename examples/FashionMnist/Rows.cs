@@ -2,55 +2,6 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Inception.Samples.FashionMnist;
 
-/// <summary>
-/// One Fashion-MNIST image for <c>LoadFromEnumerable</c>: the 28x28 image centred on a zero background of
-/// size x size (28 to 32 by default, GoogLeNet's minimum), as a planar 1 x size x size vector of pixel values
-/// 0-255, and the class name. The vector's shape is set at run time through <see cref="Schema"/>.
-/// </summary>
-internal sealed class PixelRow
-{
-    public float[] Image { get; set; } = [];
-
-    public string Label { get; set; } = string.Empty;
-
-    /// <summary>The schema that gives the Image column its 1 x size x size shape.</summary>
-    public static SchemaDefinition Schema(int size)
-    {
-        SchemaDefinition schema = SchemaDefinition.Create(typeof(PixelRow));
-        schema[nameof(Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 1, size, size);
-        return schema;
-    }
-
-    /// <summary>Image <paramref name="index"/> of a split, padded to size x size.</summary>
-    public static PixelRow From(FashionMnistIdx.Split split, int index, int size)
-    {
-        int padTop = (size - split.Height) / 2;
-        int padLeft = (size - split.Width) / 2;
-        float[] image = new float[size * size];
-        ReadOnlySpan<byte> source = split.Image(index);
-        for (int y = 0; y < split.Height; y++)
-        {
-            Span<float> target = image.AsSpan(((y + padTop) * size) + padLeft, split.Width);
-            ReadOnlySpan<byte> line = source.Slice(y * split.Width, split.Width);
-            for (int x = 0; x < line.Length; x++)
-            {
-                target[x] = line[x];
-            }
-        }
-
-        return new PixelRow { Image = image, Label = FashionMnistIdx.ClassNames[split.Labels[index]] };
-    }
-
-    /// <summary>The rows of a split, made one at a time as ML.NET's cursor asks for them.</summary>
-    public static IEnumerable<PixelRow> Enumerate(FashionMnistIdx.Split split, int size)
-    {
-        for (int i = 0; i < split.Count; i++)
-        {
-            yield return From(split, i, size);
-        }
-    }
-}
-
 /// <summary>One image file of a folder-per-class tree: its path relative to the root and its class (the folder's name).</summary>
 internal sealed class FileRow
 {

@@ -1,16 +1,20 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Microsoft.ML.Inception.Benchmarks;
+namespace Microsoft.ML.Inception.Samples;
 
 /// <summary>
-/// Reads Fashion-MNIST from its four gzipped IDX files (Debian package dataset-fashion-mnist): 28x28 grey
-/// images, one byte per pixel, and one byte per label. An IDX file is a big-endian header (magic number, then
-/// one 32-bit count per dimension) followed by the values.
+/// Reads Fashion-MNIST from its four gzipped IDX files: 28x28 grey images, one byte per pixel, and one byte per
+/// label. An IDX file is a big-endian header (magic number, then one 32-bit count per dimension) and the values.
 /// </summary>
-internal static class FashionMnist
+internal static class FashionMnistIdx
 {
-    public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>Where Debian's dataset-fashion-mnist package installs the full data set.</summary>
+    public const string SystemDirectory = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>The copy in this repository (full test set, a training subset), relative to the repository root.</summary>
+    public const string RepositoryDirectory = "examples/data/fashion-mnist";
+
     public const string TrainSplit = "train";
     public const string TestSplit = "t10k";
     private const int ImageMagic = 0x00000803;
@@ -28,12 +32,41 @@ internal static class FashionMnist
         public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * Height * Width, Height * Width);
     }
 
+    /// <summary>True when <paramref name="directory"/> holds all four files.</summary>
+    public static bool IsComplete(string directory) => MissingFiles(directory).Count == 0;
+
     /// <summary>The files of both splits that are not in <paramref name="directory"/>.</summary>
     public static IReadOnlyList<string> MissingFiles(string directory) =>
         new[] { TrainSplit, TestSplit }
             .SelectMany(split => new[] { ImagesPath(directory, split), LabelsPath(directory, split) })
             .Where(path => !File.Exists(path))
             .ToArray();
+
+    /// <summary>
+    /// The system copy when it is complete, else the repository's copy found by walking up from the current
+    /// directory and from the program's directory; <see langword="null"/> when neither is there.
+    /// </summary>
+    public static (string Directory, bool IsSystemCopy)? Locate()
+    {
+        if (IsComplete(SystemDirectory))
+        {
+            return (SystemDirectory, true);
+        }
+
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, RepositoryDirectory);
+                if (IsComplete(candidate))
+                {
+                    return (candidate, false);
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Reads the first <paramref name="limit"/> images of a split ("train" or "t10k") with their labels.</summary>
     public static Split Load(string directory, string split, int limit = int.MaxValue)
@@ -72,8 +105,7 @@ internal static class FashionMnist
 
         int[] shape = Enumerable.Range(1, dimensions).Select(d => BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 * d))).ToArray();
         shape[0] = Math.Min(shape[0], limit);
-        int itemSize = shape.Skip(1).Aggregate(1, (a, b) => a * b);
-        values = new byte[checked(shape[0] * itemSize)];
+        values = new byte[checked(shape.Aggregate(1, (a, b) => a * b))];
         gzip.ReadExactly(values);
         return shape;
     }
