@@ -155,7 +155,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 
         if (!labelColumn.IsKey)
         {
-            throw SchemaErrors.Mismatch("label", options.LabelColumnName, "key type (use mlContext.Transforms.Conversion.MapValueToKey)", labelColumn.ItemType);
+            throw SchemaErrors.Mismatch("label", options.LabelColumnName, LabelColumn.ExpectedType, labelColumn.ItemType);
         }
 
         // SchemaShape.Column's constructor is internal: take the shapes from stock estimators that add columns of

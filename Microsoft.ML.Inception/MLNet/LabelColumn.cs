@@ -7,6 +7,9 @@ namespace Microsoft.ML.Inception;
 /// <param name="ClassNames">One name per key, in key order.</param>
 internal sealed record LabelColumn(KeyDataViewType Type, IReadOnlyList<string> ClassNames)
 {
+    /// <summary>What the label column must hold, as schema errors word it.</summary>
+    public const string ExpectedType = "key type (use mlContext.Transforms.Conversion.MapValueToKey)";
+
     public int ClassCount => ClassNames.Count;
 
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or not a key type.</exception>
@@ -15,7 +18,7 @@ internal sealed record LabelColumn(KeyDataViewType Type, IReadOnlyList<string> C
         DataViewSchema.Column column = schema.GetColumnOrNull(name) ?? throw SchemaErrors.Missing("label", name);
         if (column.Type is not KeyDataViewType key || key.Count == 0 || key.Count > int.MaxValue)
         {
-            throw SchemaErrors.Mismatch("label", name, "key type (use mlContext.Transforms.Conversion.MapValueToKey)", column.Type);
+            throw SchemaErrors.Mismatch("label", name, ExpectedType, column.Type);
         }
 
         return new LabelColumn(key, ClassNamesOf(column, (int)key.Count));

@@ -36,7 +36,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
         WidthMultiplier = width,
         HorizontalFlip = false,   // a mirrored 2 is not a 2
         EpochCompleted = m => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {m.Epoch}/{epochs}: loss {m.TrainingLoss:F4}, train accuracy {m.TrainingAccuracy:P1}, {m.ImagesPerSecond:F0} images/s, RSS {ResidentMegabytes()} MB")),
+            $"epoch {m.Epoch}/{epochs}: loss {m.TrainingLoss:F4}, train accuracy {m.TrainingAccuracy:P1}, {m.ImagesPerSecond:F0} images/s, RSS {ProcessMemory.Format(ProcessMemory.ResidentMiB())} MiB")),
     }));
 var watch = Stopwatch.StartNew();
 ITransformer model = pipeline.Fit(train);
@@ -60,11 +60,6 @@ foreach (DigitImage image in rows.Where(r => r.IsTest).Where((_, i) => i % 100 =
 }
 
 Console.WriteLine($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024} KB).");
-
-static long ResidentMegabytes() =>
-    File.Exists("/proc/self/status")
-        ? long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024
-        : Environment.WorkingSet / (1024 * 1024);
 
 int IntArg(string name, int fallback) => int.Parse(Arg(name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 

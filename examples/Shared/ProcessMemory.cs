@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Microsoft.ML.Inception.Benchmarks;
+namespace Microsoft.ML.Inception.Samples;
 
 /// <summary>
 /// This process's memory in MiB: resident set size now (VmRSS of /proc/self/status) and its peak (VmHWM), which
