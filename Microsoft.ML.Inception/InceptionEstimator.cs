@@ -98,7 +98,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             var trainer = new InceptionTrainer(options, channel, seed);
             TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume);
             using GoogLeNet network = trained.Network;
-            byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width);
+            byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width, label.ClassNames);
             ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
             TransformerChain<ITransformer> scoring = ScoringChain.Build(catalog, options, image, channels, onnx, head, input.Schema);
             var checkpoint = new InceptionCheckpoint(

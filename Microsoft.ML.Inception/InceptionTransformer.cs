@@ -11,8 +11,8 @@ namespace Microsoft.ML.Inception;
 /// trained network exported to ONNX (normalisation, batch norm folded, softmax), and a label head. Saving with
 /// <c>mlContext.Model.Save</c> writes that chain, so a saved model loads and scores with Microsoft.ML,
 /// Microsoft.ML.ImageAnalytics and Microsoft.ML.OnnxTransformer alone; before and after a save/load round trip
-/// the same code scores. The score column has no slot names; class names are the key values of the
-/// predicted-label column and <see cref="ClassNames"/>.
+/// the same code scores. The score column's slot names and the predicted-label column's key values are the class
+/// names (<see cref="ClassNames"/>).
 /// </remarks>
 public sealed class InceptionTransformer : ITransformer
 {

@@ -81,6 +81,10 @@ public sealed class InceptionEstimatorTrainingTests
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 10), score.Type);
         Assert.AreEqual(label.Type, predicted.Type);
         CollectionAssert.AreEqual(labelNames.DenseValues().Select(n => n.ToString()).ToList(), predictedNames.DenseValues().Select(n => n.ToString()).ToList());
+        Assert.IsTrue(score.HasSlotNames(), "Score should name its slots, as ML.NET trainers' scores do.");
+        VBuffer<ReadOnlyMemory<char>> slotNames = default;
+        score.GetSlotNames(ref slotNames);
+        CollectionAssert.AreEqual(labelNames.DenseValues().Select(n => n.ToString()).ToList(), slotNames.DenseValues().Select(n => n.ToString()).ToList());
         foreach (float[] probabilities in scored.GetColumn<float[]>("Score").Take(20))
         {
             Assert.AreEqual(1.0, probabilities.Sum(), 1e-4);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Inception.Samples;
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>;
@@ -84,6 +85,46 @@ public sealed class GoogLeNetOnnxExportTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GoogLeNetOnnxExport.Export(net, Stream.Null, 32, 32, [1f], [1f, 1f, 1f]));
 
         Assert.AreEqual("mean", e.ParamName);
+    }
+
+    [TestMethod]
+    public void Export_WithClassNames_ApplyOnnxModelNamesTheScoreSlots()
+    {
+        using var net = new GoogLeNet(new GoogLeNetOptions { WidthMultiplier = 0.25, NumberOfClasses = 3 });
+        using var stream = new MemoryStream();
+        GoogLeNetOnnxExport.Export(net, stream, 32, 32, classNames: ["cat", "dog", "bird"]);
+        byte[] model = stream.ToArray();
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable([new PixelRow { Pixels = new float[3 * 32 * 32] }]);
+
+        using var onnx = new MemoryStream(model);
+        IDataView scored = ml.Transforms.ApplyOnnxModel(["InceptionScore"], [GoogLeNetOnnxExport.InputName], onnx).Fit(data).Transform(data);
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scored.Schema["InceptionScore"].GetSlotNames(ref names);
+
+        CollectionAssert.AreEqual(new[] { "cat", "dog", "bird" }, names.DenseValues().Select(n => n.ToString()).ToArray());
+        Assert.AreEqual(1f, scored.GetColumn<float[]>("InceptionScore").Single().Sum(), 1e-5f);
+        using var images = torch.rand(2, 3, 32, 32);
+        Assert.HasCount(6, RunOnnx(model, images), "ONNX Runtime should run the model with the class names in it.");
+    }
+
+    [TestMethod]
+    public void Export_ClassNamesNotOnePerClass_Throws()
+    {
+        using var net = new GoogLeNet(new GoogLeNetOptions { WidthMultiplier = 0.25, NumberOfClasses = 3 });
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GoogLeNetOnnxExport.Export(net, Stream.Null, 32, 32, classNames: ["cat", "dog"]));
+
+        Assert.AreEqual("classNames", e.ParamName);
+        StringAssert.Contains(e.Message, "3 classes, but 2 class names");
+    }
+
+    /// <summary>One row of raw pixel values in the ONNX model's input layout.</summary>
+    private sealed class PixelRow
+    {
+        [ColumnName(GoogLeNetOnnxExport.InputName)]
+        [VectorType(3, 32, 32)]
+        public float[] Pixels { get; set; } = [];
     }
 
     internal static byte[] Export(GoogLeNet net, int height, int width, float[]? mean, float[]? std)

@@ -51,6 +51,15 @@ public sealed class ModelPersistenceTests
         }
 
         CollectionAssert.AreEqual(labelsBefore, labelsAfter);
+        CollectionAssert.AreEqual(SlotNames(model.Transform(test)), SlotNames(loaded.Transform(test)), "Score's slot names should survive save and load.");
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToList(), SlotNames(loaded.Transform(test)));
+    }
+
+    private static List<string> SlotNames(IDataView scored)
+    {
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scored.Schema["Score"].GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToList();
     }
 
     [TestMethod]

@@ -28,10 +28,22 @@ public static class GoogLeNetOnnxExport
     /// <param name="width">Input width in pixels, at least 32.</param>
     /// <param name="mean">Per-channel mean to subtract from the input, or <see langword="null"/> for none (0).</param>
     /// <param name="standardDeviation">Per-channel standard deviation to divide by, or <see langword="null"/> for none (1).</param>
+    /// <param name="classNames">
+    /// One name per class, or <see langword="null"/>. When given, ML.NET's <c>ApplyOnnxModel</c> reports them as the slot
+    /// names of the <c>InceptionScore</c> output (stored as ML.NET's own ONNX export stores slot names).
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> or <paramref name="destination"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The size is below 32 or the statistics do not have one positive value per channel.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// The size is below 32, the statistics do not have one positive value per channel, or the class names are not one per class.
+    /// </exception>
     public static void Export(
-        GoogLeNet network, Stream destination, int height, int width, IReadOnlyList<float>? mean = null, IReadOnlyList<float>? standardDeviation = null)
+        GoogLeNet network,
+        Stream destination,
+        int height,
+        int width,
+        IReadOnlyList<float>? mean = null,
+        IReadOnlyList<float>? standardDeviation = null,
+        IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(destination);
@@ -50,7 +62,14 @@ public static class GoogLeNetOnnxExport
             throw new ArgumentOutOfRangeException(nameof(standardDeviation), $"Every standard deviation must be positive, got {string.Join(", ", s.Select(v => v.ToString(CultureInfo.InvariantCulture)))}.");
         }
 
-        byte[] model = GoogLeNetOnnxExporter.Export(network, m, s, height, width);
+        if (classNames is not null && classNames.Count != network.Options.NumberOfClasses)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(classNames),
+                string.Create(CultureInfo.InvariantCulture, $"The network has {network.Options.NumberOfClasses} classes, but {classNames.Count} class names were given."));
+        }
+
+        byte[] model = GoogLeNetOnnxExporter.Export(network, m, s, height, width, classNames);
         destination.Write(model);
     }
 

@@ -25,7 +25,7 @@ internal static class GoogLeNetOnnxExporter
     public const string ArgmaxOutput = "InceptionArgmax";
     public const string BatchProbabilitiesOutput = "probabilities";
 
-    public static byte[] Export(GoogLeNet network, float[] mean, float[] std, int height, int width)
+    public static byte[] Export(GoogLeNet network, float[] mean, float[] std, int height, int width, IReadOnlyList<string>? classNames = null)
     {
         GoogLeNetOptions o = network.Options;
         Dictionary<string, float[]> weights = ReadStateDict(network);
@@ -85,8 +85,32 @@ internal static class GoogLeNetOnnxExporter
         string oneHot = g.Node("Cast", [isMax], g.Name("one_hot"), ("to", 1L));
         g.Node("Squeeze", [oneHot, first], ArgmaxOutput);
         g.Output(ArgmaxOutput, k);
+        if (classNames is not null)
+        {
+            SlotNames(g, ScoreOutput, classNames);
+        }
 
         return g.ToBytes(typeof(GoogLeNetOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
+    }
+
+    /// <summary>
+    /// Names the slots of an output the way ML.NET's own ONNX export does, so that <c>ApplyOnnxModel</c> gives the
+    /// column slot names: a LabelEncoder node called <c>mlnet.{output}.SlotNames</c> whose <c>keys_strings</c> are the
+    /// names. The node maps the names to their indices; nothing consumes its result.
+    /// </summary>
+    private static void SlotNames(OnnxGraphBuilder g, string output, IReadOnlyList<string> names)
+    {
+        string nodeName = $"mlnet.{output}.SlotNames";
+        string keys = g.StringInitializer($"{nodeName}.keys", names);
+        g.Node(
+            "LabelEncoder",
+            OnnxGraphBuilder.MLDomain,
+            nodeName,
+            [keys],
+            $"{nodeName}.indices",
+            ("keys_strings", names.ToArray()),
+            ("values_int64s", Enumerable.Range(0, names.Count).Select(i => (long)i).ToArray()),
+            ("default_int64", -1L));
     }
 
     private static string Lrn(OnnxGraphBuilder g, string x) =>

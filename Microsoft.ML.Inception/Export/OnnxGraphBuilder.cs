@@ -7,8 +7,15 @@ namespace Microsoft.ML.Inception;
 internal sealed class OnnxGraphBuilder
 {
     public const int Opset = 13;
+
+    /// <summary>The ONNX-ML operator domain (LabelEncoder and other traditional-ML operators).</summary>
+    public const string MLDomain = "ai.onnx.ml";
+
+    /// <summary>The ONNX-ML opset written when a node of that domain is added.</summary>
+    public const int MLOpset = 2;
     private readonly GraphProto graph = new() { Name = "GoogLeNet" };
     private int counter;
+    private bool usesMLDomain;
 
     /// <summary>A fresh value name with a readable prefix.</summary>
     public string Name(string prefix) => $"{prefix}_{counter++}";
@@ -45,10 +52,25 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>Adds a node; attributes are (name, value) with value a long, float, long[] or float[].</summary>
-    public string Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+    /// <summary>A 1-D string initialiser.</summary>
+    public string StringInitializer(string name, IReadOnlyList<string> values)
     {
-        var node = new NodeProto { OpType = op, Name = output };
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.String };
+        tensor.Dims.Add(values.Count);
+        tensor.StringData.AddRange(values.Select(ByteString.CopyFromUtf8));
+        graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds a node; attributes are (name, value) with value a long, float, long[], float[] or string[].</summary>
+    public string Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>
+        Node(op, string.Empty, output, inputs, output, attributes);
+
+    /// <summary>Adds a node of an operator domain under a node name of its own.</summary>
+    public string Node(string op, string domain, string nodeName, string[] inputs, string output, params (string Name, object Value)[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Domain = domain, Name = nodeName };
+        usesMLDomain |= domain == MLDomain;
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         foreach ((string name, object value) in attributes)
@@ -58,6 +80,7 @@ internal sealed class OnnxGraphBuilder
                 long l => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = l },
                 float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
                 long[] ls => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ls } },
+                string[] ss => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings, Strings = { ss.Select(ByteString.CopyFromUtf8) } },
                 _ => throw new ArgumentException($"Unsupported attribute type {value.GetType()} for {name}."),
             });
         }
@@ -76,6 +99,11 @@ internal sealed class OnnxGraphBuilder
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
+        if (usesMLDomain)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MLDomain, Version = MLOpset });
+        }
+
         return model.ToByteArray();
     }
 
