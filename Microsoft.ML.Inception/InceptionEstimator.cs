@@ -66,9 +66,14 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
-        using LabeledImages all = ImageDataReader.Read(catalog, input, image, options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out int skipped);
+        int? resumedChannels = resume?.Network.InputChannels;
+        using LabeledImages all = ImageDataReader.Read(
+            catalog, input, ReadAs(image, resumedChannels), options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out int skipped);
         RequireTrainable(all, label, skipped);
-        int channels = resume?.Network.InputChannels ?? (image.IsImage && all.IsGrey() ? 1 : image.Channels);
+
+        // Images whose three channels are equal everywhere train a one-channel network; scoring then converts any
+        // image to grey first (ImageDataReader.ExtractPixels), which leaves such images' pixels unchanged.
+        int channels = resumedChannels ?? (image.IsImage && all.IsGrey() ? 1 : image.Channels);
         if (channels < all.Channels)
         {
             all.KeepFirstChannel();
@@ -80,7 +85,8 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         {
             if (options.ValidationSet is IDataView validationData)
             {
-                validation = ImageDataReader.Read(catalog, validationData, validationImage!, options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out _);
+                validation = ImageDataReader.Read(
+                    catalog, validationData, ReadAs(validationImage!, channels), options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out _);
                 if (channels < validation.Channels)
                 {
                     validation.KeepFirstChannel();
@@ -194,6 +200,10 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 
     private static SchemaShape.Column? Find(SchemaShape shape, string name) =>
         shape.Where(c => c.Name == name).Select(c => (SchemaShape.Column?)c).LastOrDefault();
+
+    /// <summary>ML.NET images for a network of known channels are read as the scoring chain reads them: grey for one channel.</summary>
+    private static ImageColumn ReadAs(ImageColumn image, int? networkChannels) =>
+        image.IsImage && networkChannels == 1 ? image with { Channels = 1 } : image;
 
     private static void RequireTrainable(LabeledImages images, LabelColumn label, int skipped)
     {

@@ -141,6 +141,57 @@ public sealed class InceptionEstimatorTrainingTests
     }
 
     [TestMethod]
+    public void Transform_ColourImagesOnAGreyModel_ScoredAsTheirGreyVersions()
+    {
+        string folder = Directory.CreateTempSubdirectory("inception-grey-model-").FullName;
+        try
+        {
+            List<ImageRow> colour = ColourDigits.Write(DigitImages.Test.Take(30).ToList(), DigitImages.Folder, Path.Combine(folder, "colour"))
+                .Select(r => new ImageRow { ImagePath = Path.Combine(folder, "colour", r.ImagePath), Label = r.Label })
+                .ToList();
+            List<ImageRow> grey = SaveGreyVersions(colour, Path.Combine(folder, "grey"));
+
+            float[][] colourScores = model.Transform(Ml.Data.LoadFromEnumerable(colour)).GetColumn<float[]>("Score").ToArray();
+            float[][] greyScores = model.Transform(Ml.Data.LoadFromEnumerable(grey)).GetColumn<float[]>("Score").ToArray();
+
+            // Colour digits have red = the digit's grey value, so reading only the red channel would score them as the
+            // original digits; their luminance is another image.
+            for (int i = 0; i < colour.Count; i++)
+            {
+                CollectionAssert.AreEqual(greyScores[i], colourScores[i], $"Image {i}: a colour image should be scored as its grey version.");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Writes ML.NET's own greyscale conversion of each image, at the model's size, as a PNG whose three channels are equal.</summary>
+    private static List<ImageRow> SaveGreyVersions(IReadOnlyList<ImageRow> rows, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        IDataView data = Ml.Data.LoadFromEnumerable(rows);
+        IDataView grey = Ml.Transforms.LoadImages("Image", imageFolder: null, nameof(ImageRow.ImagePath))
+            .Append(Ml.Transforms.ResizeImages("Image", DigitsPipeline.Size, DigitsPipeline.Size))
+            .Append(Ml.Transforms.ConvertToGrayscale("Grey", "Image"))
+            .Fit(data).Transform(data);
+        var written = new List<ImageRow>();
+        foreach ((MLImage image, int i) in grey.GetColumn<MLImage>("Grey").Select((image, i) => (image, i)))
+        {
+            string path = Path.Combine(folder, $"{i}.png");
+            using (image)
+            {
+                image.Save(path);
+            }
+
+            written.Add(new ImageRow { ImagePath = path, Label = rows[i].Label });
+        }
+
+        return written;
+    }
+
+    [TestMethod]
     public void GetOutputSchema_ReportsScoreAndPredictedLabel()
     {
         SchemaShape input = SchemaShapes.From(DigitsPipeline.Preprocessing(Ml).Fit(DigitsPipeline.Train(Ml)).Transform(DigitsPipeline.Train(Ml)).Schema);

@@ -15,14 +15,23 @@ internal static class ImageDataReader
     public const string PixelColumn = "InceptionPixels";
     private const int ChunkRows = 1024;
 
-    /// <summary>The stock transform that turns an ML.NET image column into planar pixel values (0-255).</summary>
-    public static ImagePixelExtractingEstimator ExtractPixels(TransformsCatalog catalog, string imageColumn, int channels) =>
-        catalog.ExtractPixels(
-            PixelColumn,
-            imageColumn,
-            channels == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
-            interleavePixelColors: false,
-            outputAsFloatArray: true);
+    /// <summary>A temporary column: the greyscale copy of an image for one-channel models.</summary>
+    public const string GreyColumn = "InceptionGrey";
+
+    /// <summary>
+    /// The stock transforms that turn an ML.NET image column into planar pixel values (0-255): RGB planes, or for a
+    /// one-channel model the image's luminance (ML.NET's <c>ConvertToGrayscale</c>, then one plane), so a colour image
+    /// shown to a model trained on grey images is seen as its grey version rather than as its red channel.
+    /// </summary>
+    public static IEstimator<ITransformer> ExtractPixels(TransformsCatalog catalog, string imageColumn, int channels) =>
+        channels == 1
+            ? catalog.ConvertToGrayscale(GreyColumn, imageColumn)
+                .Append(Extract(catalog, GreyColumn, ImagePixelExtractingEstimator.ColorBits.Red))
+                .Append(catalog.DropColumns(GreyColumn))
+            : Extract(catalog, imageColumn, ImagePixelExtractingEstimator.ColorBits.Rgb);
+
+    private static ImagePixelExtractingEstimator Extract(TransformsCatalog catalog, string imageColumn, ImagePixelExtractingEstimator.ColorBits colors) =>
+        catalog.ExtractPixels(PixelColumn, imageColumn, colors, interleavePixelColors: false, outputAsFloatArray: true);
 
     /// <summary>Reads every row with a label (rows whose key is missing are skipped and counted).</summary>
     public static LabeledImages Read(
