@@ -19,12 +19,12 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 120;
 }
 
-string[] imageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
 string[] known = ["--epochs", "--width", "--batch", "--size", "--lr", "--output", "--data"];
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("usage: FashionMnist [--epochs 8] [--width 0.25] [--batch 128] [--size 32] [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]");
-    Console.WriteLine("  --data DIR  train on a folder-per-class tree of images instead of Fashion-MNIST (20% of each class held out for testing)");
+    Console.WriteLine("  --data DIR  train on a folder-per-class tree of images instead of Fashion-MNIST (20% of each class held out for testing);");
+    Console.WriteLine("              other files are ignored, images that cannot be decoded are skipped with a warning");
     return 0;
 }
 
@@ -95,25 +95,23 @@ else
         return Fail($"--data folder '{dataDir}' does not exist.");
     }
 
-    var byClass = Directory.GetDirectories(dataDir)
-        .Select(dir => (Name: Path.GetFileName(dir), Files: Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f => imageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Select(f => Path.GetRelativePath(dataDir, f))
-            .Order(StringComparer.Ordinal)
-            .ToList()))
-        .Where(c => c.Files.Count > 0)
-        .OrderBy(c => c.Name, StringComparer.Ordinal)
-        .ToList();
-    if (byClass.Count < 2)
+    ImageFolder folder = ImageFolder.Scan(dataDir);
+    if (folder.DescribeSkipped() is string skipped)
     {
-        return Fail($"--data folder '{dataDir}' has {byClass.Count} class subfolder(s) with images ({string.Join(", ", imageExtensions)}); at least two are needed.");
+        Console.Error.WriteLine($"warning: {skipped}");
+    }
+
+    if (folder.Classes.Count < 2)
+    {
+        string afterSkipping = folder.Unreadable.Count > 0 ? $" after skipping {folder.Unreadable.Count} that cannot be decoded" : string.Empty;
+        return Fail($"--data folder '{dataDir}' has {folder.Classes.Count} class subfolder(s) with images ({string.Join(", ", ImageFolder.Extensions)}){afterSkipping}; at least two are needed.");
     }
 
     // Stratified hold-out: 20% of every class (at least one image of a class with two or more) is the test set.
     var random = new Random(1);
     var trainRows = new List<FileRow>();
     var testRows = new List<FileRow>();
-    foreach ((string name, List<string> files) in byClass)
+    foreach ((string name, IReadOnlyList<string> files) in folder.Classes)
     {
         string[] shuffled = files.ToArray();
         random.Shuffle(shuffled);
@@ -122,14 +120,20 @@ else
         trainRows.AddRange(shuffled.Skip(heldOut).Select(f => new FileRow { ImagePath = f, Label = name }));
     }
 
+    if (testRows.Count == 0)
+    {
+        return Fail($"--data folder '{dataDir}' has no class with two or more images, so no test image can be held out.");
+    }
+
     random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(trainRows));
     train = ml.Data.LoadFromEnumerable(trainRows);
     test = ml.Data.LoadFromEnumerable(testRows);
-    classes = byClass.Select(c => c.Name).ToList();
-    fileSamples = Enumerable.Range(0, 5).Select(i => testRows[i * testRows.Count / 5]).ToList();
+    classes = folder.Classes.Select(c => c.Name).ToList();
+    fileSamples = testRows.Count <= 5 ? testRows : Enumerable.Range(0, 5).Select(i => testRows[i * testRows.Count / 5]).ToList();
     imageSteps = ml.Transforms.LoadImages("Image", dataDir, nameof(FileRow.ImagePath))
         .Append(ml.Transforms.ResizeImages("Image", size, size));
-    AnsiConsole.MarkupLineInterpolated($"Data: image folders in {dataDir}: {classes.Count} classes, {trainRows.Count + testRows.Count:N0} images.");
+    string ignored = folder.IgnoredFiles > 0 ? $" ({folder.IgnoredFiles:N0} files without an image extension ignored)" : string.Empty;
+    AnsiConsole.MarkupLineInterpolated($"Data: image folders in {dataDir}: {classes.Count} classes, {trainRows.Count + testRows.Count:N0} images{ignored}.");
     AnsiConsole.MarkupLineInterpolated($"      {trainRows.Count:N0} training and {testRows.Count:N0} held-out test images (stratified 20%), resized to {size}x{size}.");
 }
 
@@ -240,7 +244,7 @@ string modelPath = Path.Combine(output, "model.zip");
 ml.Model.Save(model, train.Schema, modelPath);
 ITransformer loaded = ml.Model.Load(modelPath, out _);
 ITransformer withNames = loaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test)));
-AnsiConsole.MarkupLineInterpolated($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024:N0} KB), reloaded; predictions for 5 test images:");
+AnsiConsole.MarkupLineInterpolated($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024:N0} KB), reloaded; predictions for {pixelSamples?.Count ?? fileSamples!.Count} test images:");
 if (pixelSamples is not null)
 {
     using var engine = ml.Model.CreatePredictionEngine<PixelRow, Prediction>(withNames, inputSchemaDefinition: PixelRow.Schema(size));
