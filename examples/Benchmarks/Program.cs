@@ -26,7 +26,7 @@ bool quick = args.Contains("--quick");
 bool estimator = args.Contains("--estimator");
 bool scoring = args.Contains("--scoring");
 int threads = Option("--threads") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount;
-string output = Option("--output") ?? Path.Combine(FindRepositoryRoot(), "BENCHMARKS.md");
+string output = Option("--output") ?? Path.Combine(RepositoryRoot.Find(), "BENCHMARKS.md");
 string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
 torch.set_num_threads(threads);
 
@@ -149,7 +149,7 @@ string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand}` (network throughput) and `{RunCommand} -- --estimator` (Fit through the ML.NET pipeline). Each run rewrites only its own section and keeps the others; every figure in a section was measured in the one run that section names.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand}` (network throughput) and `{RunCommand} -- --estimator` (Fit through the ML.NET pipeline); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own section and keeps the others; every figure in a section was measured in the one run that section names.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     if (MachineDescription.PeakGflops() is double p)
@@ -168,16 +168,3 @@ string? Option(string name)
 
 int IntOption(string name, int defaultValue) =>
     Option(name) is string value ? int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;
-
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Inception.MLNet.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    return Directory.GetCurrentDirectory();
-}

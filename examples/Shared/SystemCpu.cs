@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Microsoft.ML.Inception.Benchmarks;
+namespace Microsoft.ML.Inception.Samples;
 
 /// <summary>
 /// CPU time all processes together have spent busy, from the first line of /proc/stat (user, nice, system, irq,

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Microsoft.ML.Inception.Benchmarks;
+namespace Microsoft.ML.Inception.Samples;
 
 /// <summary>What the figures were measured on: CPU model, cores, ISA, clock, memory, runtime.</summary>
 internal static class MachineDescription

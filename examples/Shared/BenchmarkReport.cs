@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Microsoft.ML.Inception.Benchmarks;
+namespace Microsoft.ML.Inception.Samples;
 
 /// <summary>
 /// BENCHMARKS.md: a header (title, machine) that every run rewrites, then one section per benchmark between
@@ -25,6 +25,8 @@ internal sealed partial class BenchmarkReport
         }
 
         string text = File.ReadAllText(path).ReplaceLineEndings("\n");
+        int firstSection = SectionPattern().Match(text) is { Success: true } first ? first.Index : ("\n" + text).IndexOf("\n## ", StringComparison.Ordinal);
+        report.Header = (firstSection < 0 ? text : text[..firstSection]).TrimEnd('\n') + "\n";
         foreach (Match m in SectionPattern().Matches(text))
         {
             report.Set(m.Groups["name"].Value, m.Groups["content"].Value);
@@ -52,6 +54,12 @@ internal sealed partial class BenchmarkReport
 
         return report;
     }
+
+    /// <summary>
+    /// The file's header as it was read (everything before the first section), or <see langword="null"/> when there
+    /// was no file: a run that does not describe the machine for the whole file keeps it as it is.
+    /// </summary>
+    public string? Header { get; private set; }
 
     public bool Has(string name) => sections.Exists(s => s.Name == name);
 
