@@ -60,7 +60,10 @@ public sealed partial class InceptionOptions
     /// <value>The default value is 0 (off). Must be in [0, 1).</value>
     public double LabelSmoothing { get; set; }
 
-    /// <summary>Which definition of GoogLeNet to train.</summary>
+    /// <summary>
+    /// Which definition of GoogLeNet to train. The paper's has no batch norm: train it with a lower learning rate
+    /// (about 0.01 with SGD) and expect it to need more epochs.
+    /// </summary>
     /// <value>The default value is <see cref="GoogLeNetVariant.TorchVision"/> (batch norm; trains from scratch far more readily).</value>
     public GoogLeNetVariant Variant { get; set; } = GoogLeNetVariant.TorchVision;
 

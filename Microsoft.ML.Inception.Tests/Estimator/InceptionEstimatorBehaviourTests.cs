@@ -192,6 +192,23 @@ public sealed class InceptionEstimatorBehaviourTests
     }
 
     [TestMethod]
+    public void Fit_PaperVariant_TrainsWithoutBatchNormAndLearnsAboveChance()
+    {
+        var ml = new MLContext(seed: 1);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.Variant = GoogLeNetVariant.Paper;
+        options.LearningRate = 0.01;
+        options.BatchSize = 16;
+        options.Epochs = 4;
+
+        var model = DigitsPipeline.Create(ml, options).Fit(DigitsPipeline.SmallTrain(ml, perClass: 100));
+        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(DigitsPipeline.Test(ml))).MicroAccuracy;
+
+        Assert.IsTrue(model.LastTransformer.History.All(h => double.IsFinite(h.TrainingLoss)));
+        Assert.IsGreaterThan(0.3, accuracy, $"Chance is 10%, got {accuracy:P1}.");
+    }
+
+    [TestMethod]
     public void Fit_AdamWWithLabelSmoothing_LearnsAboveChance()
     {
         var ml = new MLContext(seed: 1);

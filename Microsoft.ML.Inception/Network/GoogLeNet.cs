@@ -52,7 +52,10 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
     private Linear fc;
 #pragma warning restore IDE1006
 
-    /// <summary>Creates a GoogLeNet with freshly initialised weights (Kaiming-normal convolutions, as torchvision).</summary>
+    /// <summary>
+    /// Creates a GoogLeNet with freshly initialised weights: Kaiming-normal convolutions (fan-out with batch norm, fan-in
+    /// for the paper's variant, which has none), classifier weights from N(0, 0.01).
+    /// </summary>
     /// <param name="options">Variant, classes, input channels, width and dropout; see <see cref="GoogLeNetOptions"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each and its value.</exception>
@@ -311,7 +314,14 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
             switch (module)
             {
                 case Conv2d conv:
-                    nn.init.kaiming_normal_(conv.weight!, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    // Without batch norm (the paper's variant) the scale of the activations rests on the initialisation
+                    // alone: fan-in keeps it constant through each conv + ReLU, whereas fan-out inflates it at every
+                    // 1x1 reduction (many inputs, few outputs) until the logits overflow. With batch norm either works;
+                    // fan-out is torchvision's ResNet convention.
+                    nn.init.kaiming_normal_(
+                        conv.weight!,
+                        mode: Options.Variant == GoogLeNetVariant.Paper ? nn.init.FanInOut.FanIn : nn.init.FanInOut.FanOut,
+                        nonlinearity: nn.init.NonlinearityType.ReLU);
                     if (conv.bias is not null)
                     {
                         nn.init.zeros_(conv.bias);
