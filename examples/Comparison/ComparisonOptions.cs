@@ -14,7 +14,7 @@ internal sealed record ComparisonOptions(int Train, int Test, int Epochs, IReadO
     public const int DefaultTest = 2_000;
 
     /// <summary>The main example's default.</summary>
-    public const int DefaultEpochs = 8;
+    public const int DefaultEpochs = FashionMnistSettings.Epochs;
 
     private const string WriteBenchmarksFlag = "--write-benchmarks";
     private static readonly string[] ValueOptions = ["--train", "--test", "--epochs", "--only"];

@@ -47,11 +47,11 @@ try
         }
     }
 
-    epochs = IntArg("--epochs", 8, 1);
-    batch = IntArg("--batch", 128, 1);
-    size = IntArg("--size", 32, 32);
-    width = DoubleArg("--width", 0.25);
-    learningRate = DoubleArg("--lr", 0.1);
+    epochs = IntArg("--epochs", FashionMnistSettings.Epochs, 1);
+    batch = IntArg("--batch", FashionMnistSettings.BatchSize, 1);
+    size = IntArg("--size", FashionMnistSettings.ImageSize, 32);
+    width = DoubleArg("--width", FashionMnistSettings.Width);
+    learningRate = DoubleArg("--lr", FashionMnistSettings.LearningRate);
     output = Path.GetFullPath(Arg("--output") ?? "fashion-mnist-output");
     dataDir = Arg("--data") is string d ? Path.GetFullPath(d) : null;
 }
@@ -140,28 +140,17 @@ else
 // 2. The pipeline: class name to key (in the order of `classes`), the image steps if any, GoogLeNet.
 var history = new List<InceptionEpochMetrics>();
 ProgressTask? progressTask = null;
-var options = new InceptionOptions
+InceptionOptions options = FashionMnistSettings.Options("Image", epochs, batch, width, learningRate, m =>
 {
-    ImageColumnName = "Image",
-    Epochs = epochs,
-    BatchSize = batch,
-    WidthMultiplier = width,
-    LearningRate = learningRate,
-    LearningRateSchedule = InceptionLearningRateSchedule.Cosine,
-    RandomCrop = true,
-    HorizontalFlip = true,
-    EpochCompleted = m =>
+    history.Add(m);
+    if (progressTask is not null)
     {
-        history.Add(m);
-        if (progressTask is not null)
-        {
-            progressTask.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {m.Epoch}/{epochs}: loss {m.TrainingLoss:F3}, accuracy {m.TrainingAccuracy:P1}, {m.ImagesPerSecond:F0} images/s");
-            progressTask.Increment(1);
-        }
+        progressTask.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {m.Epoch}/{epochs}: loss {m.TrainingLoss:F3}, accuracy {m.TrainingAccuracy:P1}, {m.ImagesPerSecond:F0} images/s");
+        progressTask.Increment(1);
+    }
 
-        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"epoch {m.Epoch}/{epochs}: training loss [yellow]{m.TrainingLoss:F4}[/], training accuracy [green]{m.TrainingAccuracy:P2}[/], {m.ImagesPerSecond:F0} images/s, learning rate {m.LearningRate:G3}, {m.Elapsed.TotalSeconds:F0} s");
-    },
-};
+    AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"epoch {m.Epoch}/{epochs}: training loss [yellow]{m.TrainingLoss:F4}[/], training accuracy [green]{m.TrainingAccuracy:P2}[/], {m.ImagesPerSecond:F0} images/s, learning rate {m.LearningRate:G3}, {m.Elapsed.TotalSeconds:F0} s");
+});
 IDataView keys = ml.Data.LoadFromEnumerable(classes.Select(c => new ClassNameRow { Label = c }));
 IEstimator<ITransformer> pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys)
     .Append(imageSteps)
