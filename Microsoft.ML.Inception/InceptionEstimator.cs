@@ -14,7 +14,7 @@ namespace Microsoft.ML.Inception;
 /// <listheader><term>column</term><description>type and role</description></listheader>
 /// <item><term><see cref="InceptionOptions.ImageColumnName"/></term><description>ML.NET image of known size (LoadImages + ResizeImages), or known-size vector of Single (ExtractPixels, planar C x H x W). Grey images train as 1 channel, colour as 3.</description></item>
 /// <item><term><see cref="InceptionOptions.LabelColumnName"/></term><description>Key type (MapValueToKey): needed to train, not to score.</description></item>
-/// <item><term><see cref="InceptionOptions.ScoreColumnName"/> (output)</term><description>Vector of Single: softmax probability of each class, in key order.</description></item>
+/// <item><term><see cref="InceptionOptions.ScoreColumnName"/> (output)</term><description>Vector of Single: softmax probability of each class, in key order; its slot names are the class names.</description></item>
 /// <item><term><see cref="InceptionOptions.PredictedLabelColumnName"/> (output)</term><description>The label's key type: the most probable class.</description></item>
 /// </list>
 /// <para>Training characteristics: mini-batch SGD with momentum (or AdamW), the main and the two auxiliary
