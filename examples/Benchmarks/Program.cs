@@ -7,6 +7,9 @@
 //       [--data /usr/share/datasets/fashion-mnist]
 //   Inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32:
 //     dotnet run -c Release --project examples/Benchmarks -- --scoring [--threads 2] [--output BENCHMARKS.md]
+//   Training overhead, Fit of the ML.NET pipeline vs a bare TorchSharp loop on the same network and images, 32/96/224 px:
+//     dotnet run -c Release --project examples/Benchmarks -- --overhead [--threads 2] [--output BENCHMARKS.md]
+//       [--data /usr/share/datasets/fashion-mnist]
 using System.Globalization;
 using Microsoft.ML.Inception.Samples;
 using System.Text;
@@ -21,10 +24,13 @@ const string EstimatorSection = "estimator";
 const string EstimatorHeading = "## Fit through the ML.NET pipeline (Fashion-MNIST)";
 const string ScoringSection = "scoring";
 const string ScoringHeading = "## Inference: TorchSharp eval vs ONNX Runtime";
+const string OverheadSection = "overhead";
+const string OverheadHeading = "## Training overhead: Fit through ML.NET vs a bare TorchSharp loop";
 
 bool quick = args.Contains("--quick");
 bool estimator = args.Contains("--estimator");
 bool scoring = args.Contains("--scoring");
+bool overhead = args.Contains("--overhead");
 int threads = Option("--threads") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 string output = Option("--output") ?? Path.Combine(RepositoryRoot.Find(), "BENCHMARKS.md");
 string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
@@ -40,6 +46,15 @@ if (estimator)
 
     report.Set(EstimatorSection, section);
 }
+else if (overhead)
+{
+    if (MeasureOverhead() is not string section)
+    {
+        return;
+    }
+
+    report.Set(OverheadSection, section);
+}
 else if (scoring)
 {
     report.Set(ScoringSection, MeasureScoring());
@@ -49,7 +64,7 @@ else
     report.Set(NetworkSection, MeasureNetwork());
 }
 
-File.WriteAllText(output, report.Render(Header(), [NetworkSection, EstimatorSection, ScoringSection]));
+File.WriteAllText(output, report.Render(Header(), [NetworkSection, EstimatorSection, ScoringSection, OverheadSection]));
 Console.WriteLine($"Wrote {output}");
 
 string MeasureNetwork()
@@ -145,11 +160,40 @@ string? MeasureEstimator()
     return EstimatorHeading + "\n\n" + EstimatorFit.Report(r, command, threads);
 }
 
+string? MeasureOverhead()
+{
+    string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
+    IReadOnlyList<string> missing = FashionMnistIdx.MissingFiles(data);
+    if (missing.Count > 0)
+    {
+        Console.WriteLine($"Skipping the overhead benchmark: Fashion-MNIST is not installed ({string.Join(", ", missing)} missing). Install it with: apt-get install -y dataset-fashion-mnist (or point --data at a directory with the four files).");
+        return null;
+    }
+
+    // Width 0.25 at every size so that 224 px stays affordable; image counts chosen for roughly equal time per size.
+    TrainingOverhead.Case[] cases =
+    [
+        new(Size: 32, Images: 4096, Epochs: 3, Width: 0.25, BatchSize: 16),
+        new(Size: 96, Images: 1536, Epochs: 3, Width: 0.25, BatchSize: 16),
+        new(Size: 224, Images: 384, Epochs: 3, Width: 0.25, BatchSize: 16),
+    ];
+    var results = new List<TrainingOverhead.Result>();
+    foreach (TrainingOverhead.Case c in cases)
+    {
+        FashionMnistIdx.Split split = FashionMnistIdx.Load(data, FashionMnistIdx.TrainSplit, c.Images);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{c.Size}x{c.Size} px, {split.Count} images x {c.Epochs} epochs, width {c.Width}, batch {c.BatchSize}:"));
+        results.Add(TrainingOverhead.Measure(c with { Images = split.Count }, split));
+    }
+
+    return OverheadHeading + "\n\n" + TrainingOverhead.Report(results, command, threads);
+}
+
 string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand}` (network throughput) and `{RunCommand} -- --estimator` (Fit through the ML.NET pipeline); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own section and keeps the others; every figure in a section was measured in the one run that section names.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand}` (network throughput), `{RunCommand} -- --estimator` (Fit through the ML.NET pipeline), `{RunCommand} -- --scoring` (inference) and `{RunCommand} -- --overhead` (Fit vs a bare TorchSharp loop); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own section and keeps the others; every figure in a section was measured in the one run that section names.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     if (MachineDescription.PeakGflops() is double p)
