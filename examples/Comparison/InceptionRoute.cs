@@ -25,6 +25,6 @@ internal static class InceptionRoute
             string.Create(CultureInfo.InvariantCulture, $"the images padded to {Size}x{Size}, `Inception` (width {options.WidthMultiplier}, {epochs} epoch{(epochs == 1 ? string.Empty : "s")}, batch {options.BatchSize}, peak learning rate {options.LearningRate}, cosine, random crop and flip)"),
             ml.Data.LoadFromEnumerable(PixelRow.Enumerate(train, Size), PixelRow.Schema(Size)),
             ml.Data.LoadFromEnumerable(PixelRow.Enumerate(test, Size), PixelRow.Schema(Size)),
-            () => LabelKeys.MapLabel(ml).Append(ml.Transforms.Inception(options)));
+            () => LabelKeys.MapLabel(ml, FashionMnistIdx.ClassNames).Append(ml.Transforms.Inception(options)));
     }
 }

@@ -16,6 +16,6 @@ internal static class LightGbmRoute
             $"the {Size * Size} pixel values as features, LightGbm multiclass (default settings)",
             ml.Data.LoadFromEnumerable(PixelRow.Enumerate(train, Size), PixelRow.Schema(Size)),
             ml.Data.LoadFromEnumerable(PixelRow.Enumerate(test, Size), PixelRow.Schema(Size)),
-            () => LabelKeys.MapLabel(ml)
+            () => LabelKeys.MapLabel(ml, FashionMnistIdx.ClassNames)
                 .Append(ml.MulticlassClassification.Trainers.LightGbm(LabelKeys.LabelColumn, nameof(PixelRow.Image))));
 }

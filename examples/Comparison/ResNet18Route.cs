@@ -18,7 +18,7 @@ internal static class ResNet18Route
             $"`ResizeImages` to {Size}x{Size}, `ExtractPixels` (RGB), `DnnFeaturizeImage` with the pretrained ResNet18 (512 features), `NormalizeMinMax`, `LbfgsMaximumEntropy`",
             ml.Data.LoadFromEnumerable(GreyImageRow.Enumerate(train)),
             ml.Data.LoadFromEnumerable(GreyImageRow.Enumerate(test)),
-            () => LabelKeys.MapLabel(ml)
+            () => LabelKeys.MapLabel(ml, FashionMnistIdx.ClassNames)
                 .Append(ml.Transforms.ResizeImages("Image", Size, Size))
                 .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
                 .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn), "Pixels"))

@@ -151,8 +151,7 @@ InceptionOptions options = FashionMnistSettings.Options("Image", epochs, batch, 
 
     AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"epoch {m.Epoch}/{epochs}: training loss [yellow]{m.TrainingLoss:F4}[/], training accuracy [green]{m.TrainingAccuracy:P2}[/], {m.ImagesPerSecond:F0} images/s, learning rate {m.LearningRate:G3}, {m.Elapsed.TotalSeconds:F0} s");
 });
-IDataView keys = ml.Data.LoadFromEnumerable(classes.Select(c => new ClassNameRow { Label = c }));
-IEstimator<ITransformer> pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys)
+IEstimator<ITransformer> pipeline = LabelKeys.MapLabel(ml, classes)
     .Append(imageSteps)
     .Append(ml.Transforms.Inception(options));
 

@@ -10,12 +10,6 @@ internal sealed class FileRow
     public string Label { get; set; } = string.Empty;
 }
 
-/// <summary>One row of the class names, to fix the order of the label's keys.</summary>
-internal sealed class ClassNameRow
-{
-    public string Label { get; set; } = string.Empty;
-}
-
 /// <summary>A prediction: the class name and the probability of each class.</summary>
 internal sealed class Prediction
 {

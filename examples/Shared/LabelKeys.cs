@@ -1,6 +1,6 @@
-namespace Microsoft.ML.Inception.Samples.Comparison;
+namespace Microsoft.ML.Inception.Samples;
 
-/// <summary>The label as a key type, with the same keys in the same order (Fashion-MNIST's label order) in every route.</summary>
+/// <summary>The label column as a key type whose keys follow a given order of class names.</summary>
 internal static class LabelKeys
 {
     public const string LabelColumn = "Label";
@@ -9,10 +9,10 @@ internal static class LabelKeys
     /// MapValueToKey("Label") with the class names given up front: the keys do not depend on which classes the first
     /// rows hold, and Fit does not read the training data once more just to collect them.
     /// </summary>
-    public static IEstimator<ITransformer> MapLabel(MLContext ml) =>
+    public static IEstimator<ITransformer> MapLabel(MLContext ml, IEnumerable<string> classNames) =>
         ml.Transforms.Conversion.MapValueToKey(
             LabelColumn,
-            keyData: ml.Data.LoadFromEnumerable(FashionMnistIdx.ClassNames.Select(name => new ClassName { Label = name })));
+            keyData: ml.Data.LoadFromEnumerable(classNames.Select(name => new ClassName { Label = name })));
 
     private sealed class ClassName
     {
