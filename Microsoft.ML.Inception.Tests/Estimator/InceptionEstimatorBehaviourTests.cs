@@ -213,7 +213,8 @@ public sealed class InceptionEstimatorBehaviourTests
     {
         var ml = new MLContext(seed: 1);
         InceptionOptions options = DigitsPipeline.QuickOptions();
-        options.Epochs = 2;
+        // 2 epochs left this between 23% and 42% across seeds (both memory layouts); 4 give 55-64%.
+        options.Epochs = 4;
         options.Optimizer = InceptionOptimizer.AdamW;
         options.LearningRate = 0.003;
         options.WeightDecay = 0.01;
@@ -223,7 +224,7 @@ public sealed class InceptionEstimatorBehaviourTests
         var model = DigitsPipeline.Create(ml, options).Fit(DigitsPipeline.SmallTrain(ml, perClass: 50));
         double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(DigitsPipeline.Test(ml))).MicroAccuracy;
 
-        Assert.IsGreaterThan(0.3, accuracy, $"Chance is 10%, got {accuracy:P1}.");
+        Assert.IsGreaterThan(0.4, accuracy, $"Chance is 10%, got {accuracy:P1}.");
     }
 
     [TestMethod]

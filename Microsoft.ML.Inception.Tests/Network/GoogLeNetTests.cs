@@ -48,6 +48,33 @@ public sealed class GoogLeNetTests
     }
 
     [TestMethod]
+    [DataRow(GoogLeNetVariant.TorchVision, 1)]
+    [DataRow(GoogLeNetVariant.TorchVision, 3)]
+    [DataRow(GoogLeNetVariant.Paper, 3)]
+    public void ChannelsLast_SameWeights_SameLogitsGradientsAndContiguousFeatures(GoogLeNetVariant variant, int channels)
+    {
+        var options = Tiny with { Variant = variant, InputChannels = channels };
+        using var channelsLast = new GoogLeNet(options with { ChannelsLast = true });
+        using var contiguous = new GoogLeNet(options with { ChannelsLast = false });
+        contiguous.load_state_dict(channelsLast.state_dict());
+        channelsLast.eval();
+        contiguous.eval();
+        using var input = torch.rand(4, channels, 64, 64) * 2 - 1;
+
+        using Tensor a = channelsLast.call(input);
+        using Tensor b = contiguous.call(input);
+        a.sum().backward();
+        b.sum().backward();
+        using Tensor features = channelsLast.ForwardFeatures(input);
+
+        Assert.IsTrue(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"Largest logit difference {(a - b).abs().max().item<float>()}.");
+        Tensor gradA = channelsLast.named_parameters().First(p => p.name == "conv1.conv.weight" || p.name == "conv1.weight").parameter.grad!;
+        Tensor gradB = contiguous.named_parameters().First(p => p.name == "conv1.conv.weight" || p.name == "conv1.weight").parameter.grad!;
+        Assert.IsTrue(gradA.allclose(gradB, rtol: 1e-3, atol: 1e-5), $"Largest conv1 gradient difference {(gradA - gradB).abs().max().item<float>()}.");
+        Assert.IsTrue(features.is_contiguous(), "ForwardFeatures returns a contiguous tensor.");
+    }
+
+    [TestMethod]
     public void Parameters_TorchVisionVariantWithoutAuxiliary_Has6624904In344StateDictEntries()
     {
         using var net = new GoogLeNet(new GoogLeNetOptions { AuxiliaryClassifiers = false });

@@ -187,7 +187,9 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
         x = inception4b.call(x);
         x = inception4c.call(x);
         x = inception4d.call(x);
-        return ForwardTail(x).MoveToOuterDisposeScope();
+
+        // Contiguous like any other tensor a caller gets (the layers may have run channels-last); 7x7 at 224 px, cheap.
+        return ForwardTail(x).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>Global average pool, dropout and the linear classifier (timm's <c>forward_head</c>).</summary>
@@ -249,8 +251,16 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
     {
         ValidateInput(input);
         // N x C x 224 x 224
-        Tensor x = conv1.call(input);
+        bool channelsLast = Options.ChannelsLast && input.device_type == DeviceType.CPU;
+        Tensor x = conv1.call(channelsLast ? ToChannelsLast(input) : input);
         // N x 64 x 112 x 112
+        if (channelsLast)
+        {
+            // A one-channel input's strides are both layouts at once, so libtorch keeps conv1's output contiguous;
+            // converting that output makes every later layer run channels-last. A no-op when it already is.
+            x = ToChannelsLast(x);
+        }
+
         x = maxpool1.call(x);
         // N x 64 x 56 x 56
         if (lrn1 is not null)
@@ -270,6 +280,13 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
         return maxpool2.call(x);
         // N x 192 x 28 x 28
     }
+
+    /// <summary>
+    /// The same N x C x H x W values with channels-last strides (TorchSharp 0.107 exposes no memory_format
+    /// argument, so this is contiguous() in NHWC order seen through a permutation). libtorch's convolutions,
+    /// batch norm and pooling keep that layout for their outputs.
+    /// </summary>
+    private static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     private Tensor ForwardTail(Tensor x)
     {

@@ -55,6 +55,17 @@ public sealed record GoogLeNetOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool LocalResponseNormalization { get; init; } = true;
 
+    /// <summary>
+    /// Whether the network runs its activations in channels-last (NHWC) memory order on the CPU. oneDNN, which
+    /// libtorch uses for convolutions on the CPU, runs that layout faster: measured on a 2-core AVX2 machine,
+    /// training steps are about 35% faster at 224x224 and about 25% faster at 32x32 (see BENCHMARKS.md). Inputs,
+    /// outputs and weights keep their usual N x C x H x W shapes and contiguous layout; only the order of
+    /// intermediate values in memory changes, so results agree with the contiguous layout to rounding.
+    /// Ignored on other devices.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool ChannelsLast { get; init; } = true;
+
     /// <summary>The dropout actually applied before the classifier.</summary>
     public double EffectiveDropout => Dropout ?? (Variant == GoogLeNetVariant.Paper ? PaperDropout : TorchVisionDropout);
 
