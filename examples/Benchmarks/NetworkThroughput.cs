@@ -12,21 +12,32 @@ namespace Microsoft.ML.Inception.Benchmarks;
 /// </summary>
 internal static class NetworkThroughput
 {
-    public sealed record Case(GoogLeNetVariant Variant, double Width, int Size, int Batch);
+    /// <summary>One measurement: the network, its input and how it runs.</summary>
+    /// <param name="Channels">Input channels: 3 (colour) or 1 (grey, like Fashion-MNIST).</param>
+    /// <param name="ChannelsLast"><see cref="GoogLeNetOptions.ChannelsLast"/>.</param>
+    /// <param name="Forward">Whether to time the forward pass too (scaling tables time only training steps).</param>
+    public sealed record Case(GoogLeNetVariant Variant, double Width, int Size, int Batch, int Channels = 3, bool ChannelsLast = true, bool Forward = true);
 
     public sealed record Result(Case Case, double ForwardImagesPerSecond, double TrainImagesPerSecond, long MultiplyAdds);
 
     public static Result Measure(Case c, int warmup, int repeats)
     {
         torch.manual_seed(1);
-        var options = new GoogLeNetOptions { Variant = c.Variant, WidthMultiplier = c.Width, NumberOfClasses = 10 };
+        var options = new GoogLeNetOptions
+        {
+            Variant = c.Variant,
+            WidthMultiplier = c.Width,
+            NumberOfClasses = 10,
+            InputChannels = c.Channels,
+            ChannelsLast = c.ChannelsLast,
+        };
         using var net = new GoogLeNet(options);
         using var optimizer = optim.SGD(net.parameters(), 0.01, momentum: 0.9);
-        using Tensor input = torch.randn(c.Batch, 3, c.Size, c.Size);
+        using Tensor input = torch.randn(c.Batch, c.Channels, c.Size, c.Size);
         using Tensor labels = torch.randint(0, 10, [c.Batch]);
 
         net.eval();
-        double forward = Throughput.MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
+        double forward = !c.Forward ? double.NaN : Throughput.MedianImagesPerSecond(c.Batch, warmup, repeats, () =>
         {
             using var noGrad = torch.no_grad();
             using var scope = torch.NewDisposeScope();
@@ -49,17 +60,21 @@ internal static class NetworkThroughput
         return new Result(c, forward, train, net.Summarize(c.Size, c.Size).TotalMultiplyAdds);
     }
 
+    /// <summary>FLOP of one training step per image: forward + backward, about 3x the forward pass's 2 FLOP per multiply-add.</summary>
+    public static double TrainingFlopPerImage(long multiplyAdds) => 3.0 * 2 * multiplyAdds;
+
     public static string Report(IReadOnlyList<Result> results, double? peakGflops)
     {
         var c = CultureInfo.InvariantCulture;
+        string Share(double gflops) => peakGflops is double peak ? (gflops / peak).ToString("P1", c) : "n/a";
         var text = new StringBuilder();
-        text.AppendLine("| variant | width | input | batch | forward images/s | training-step images/s | forward GFLOP/s | share of FP32 peak |");
+        text.AppendLine("| variant | width | input | batch | forward images/s | training-step images/s | forward GFLOP/s (share of peak) | training GFLOP/s (share of peak) |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (Result r in results)
         {
-            double gflops = r.ForwardImagesPerSecond * r.MultiplyAdds * 2 / 1e9;
-            string share = peakGflops is double peak ? (gflops / peak).ToString("P1", c) : "n/a";
-            text.AppendLine(c, $"| {r.Case.Variant} | {r.Case.Width} | {r.Case.Size}x{r.Case.Size} | {r.Case.Batch} | {r.ForwardImagesPerSecond:F1} | {r.TrainImagesPerSecond:F1} | {gflops:F1} | {share} |");
+            double forward = r.ForwardImagesPerSecond * r.MultiplyAdds * 2 / 1e9;
+            double train = r.TrainImagesPerSecond * TrainingFlopPerImage(r.MultiplyAdds) / 1e9;
+            text.AppendLine(c, $"| {r.Case.Variant} | {r.Case.Width} | {r.Case.Channels}x{r.Case.Size}x{r.Case.Size} | {r.Case.Batch} | {r.ForwardImagesPerSecond:F1} | {r.TrainImagesPerSecond:F1} | {forward:F1} ({Share(forward)}) | {train:F1} ({Share(train)}) |");
         }
 
         return text.ToString();

@@ -1,16 +1,21 @@
-// Measures GoogLeNet on this machine and writes BENCHMARKS.md at the repository root. Each benchmark writes its
-// own section (between <!-- name:start --> and <!-- name:end --> markers) and keeps the other sections.
-//   Network throughput (forward and training step on random tensors):
-//     dotnet run -c Release --project examples/Benchmarks -- [--quick] [--threads 2] [--output BENCHMARKS.md]
-//   Fit of an ML.NET pipeline on Fashion-MNIST (apt-get install dataset-fashion-mnist), then test accuracy:
-//     dotnet run -c Release --project examples/Benchmarks -- --estimator [--train 60000] [--epochs 2] [--width 0.25] [--threads 2] [--output BENCHMARKS.md]
-//       [--data /usr/share/datasets/fashion-mnist]
-//   Inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32:
-//     dotnet run -c Release --project examples/Benchmarks -- --scoring [--threads 2] [--output BENCHMARKS.md]
-//   Training overhead, Fit of the ML.NET pipeline vs a bare TorchSharp loop on the same network and images, 32/96/224 px:
-//     dotnet run -c Release --project examples/Benchmarks -- --overhead [--threads 2] [--output BENCHMARKS.md]
-//       [--data /usr/share/datasets/fashion-mnist]
+// Measures GoogLeNet and the ML.NET pipeline on this machine and writes BENCHMARKS.md at the repository root. Each
+// benchmark writes its own section (between <!-- name:start --> and <!-- name:end --> markers) and keeps the others.
+//   Everything, one section after another in one process (about 40 minutes on 2 cores; needs Fashion-MNIST:
+//   apt-get install dataset-fashion-mnist):
+//     dotnet run -c Release --project examples/Benchmarks -- --all [--quick]
+//   One section at a time (no flag: network throughput):
+//     --network    forward and training step on random tensors, GFLOP/s against the FP32 peak
+//     --scaling    training images/s against batch size, image size, threads and memory layout
+//     --scoring    inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32
+//     --latency    PredictionEngine single-image latency (median, p95), Transform images/s and peak RSS
+//     --pipeline   LoadImages + ResizeImages + ExtractPixels + copy into a tensor, images/s
+//     --overhead   Fit of the ML.NET pipeline vs a bare TorchSharp loop on the same network and images, 32/96/224 px
+//     --memory     RSS per epoch and peak RSS of Fit at 224 px, batch 32, full width, 5 epochs
+//     --estimator  Fit on Fashion-MNIST (--train 60000 --epochs 2 --width 0.25), where Fit's time goes, test accuracy
+//     --accuracy   test accuracy against wall time for the main example's settings, and LightGbm on the same data
+//   Options: [--threads 2] [--output BENCHMARKS.md] [--data /usr/share/datasets/fashion-mnist]
 using System.Globalization;
+using Microsoft.ML;
 using Microsoft.ML.Inception.Samples;
 using System.Text;
 using Microsoft.ML.Inception;
@@ -18,54 +23,79 @@ using Microsoft.ML.Inception.Benchmarks;
 using TorchSharp;
 
 const string RunCommand = "dotnet run -c Release --project examples/Benchmarks";
-const string NetworkSection = "network";
 const string NetworkHeading = "## GoogLeNet network throughput";
-const string EstimatorSection = "estimator";
-const string EstimatorHeading = "## Fit through the ML.NET pipeline (Fashion-MNIST)";
-const string ScoringSection = "scoring";
-const string ScoringHeading = "## Inference: TorchSharp eval vs ONNX Runtime";
-const string OverheadSection = "overhead";
-const string OverheadHeading = "## Training overhead: Fit through ML.NET vs a bare TorchSharp loop";
 
 bool quick = args.Contains("--quick");
-bool estimator = args.Contains("--estimator");
-bool scoring = args.Contains("--scoring");
-bool overhead = args.Contains("--overhead");
 int threads = Option("--threads") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 string output = Option("--output") ?? Path.Combine(RepositoryRoot.Find(), "BENCHMARKS.md");
+string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
 string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
+string scratch = Path.Combine(Path.GetTempPath(), $"inception-benchmarks-{Environment.ProcessId}");
 torch.set_num_threads(threads);
 
-BenchmarkReport report = BenchmarkReport.Load(output, [new(NetworkSection, NetworkHeading, RunCommand)]);
-if (estimator)
+// Flag, section name in BENCHMARKS.md, measurement (null: skipped, with the reason printed), in the order --all runs
+// them: the memory figures first, while the process holds nothing from other benchmarks.
+(string Flag, string Section, Func<string?> Measure)[] benchmarks =
+[
+    ("--memory", "memory", MeasureMemory),
+    ("--latency", "latency", MeasureLatency),
+    ("--network", "network", MeasureNetwork),
+    ("--scaling", "scaling", MeasureScaling),
+    ("--scoring", "scoring", MeasureScoring),
+    ("--pipeline", "pipeline", MeasurePipeline),
+    ("--overhead", "overhead", MeasureOverhead),
+    ("--estimator", "estimator", MeasureEstimator),
+    ("--accuracy", "accuracy", MeasureTimeToAccuracy),
+];
+
+// The order of the sections in BENCHMARKS.md.
+string[] fileOrder = ["network", "scaling", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy"];
+bool all = args.Contains("--all");
+var selected = benchmarks.Where(b => all || args.Contains(b.Flag)).ToList();
+if (selected.Count == 0)
 {
-    if (MeasureEstimator() is not string section)
+    selected.Add(benchmarks.Single(b => b.Section == "network"));
+}
+
+BenchmarkReport report = BenchmarkReport.Load(output, [new("network", NetworkHeading, RunCommand)]);
+var started = DateTime.UtcNow;
+try
+{
+    foreach ((string flag, string section, Func<string?> measure) in selected)
     {
-        return;
+        Console.WriteLine($"== {flag[2..]} ({DateTime.UtcNow - started:hh\\:mm\\:ss} since start)");
+        if (measure() is string content)
+        {
+            // Written after every section, so a long --all run keeps what it has measured if it is stopped.
+            report.Set(section, content);
+            File.WriteAllText(output, report.Render(Header(), fileOrder));
+        }
+    }
+}
+finally
+{
+    if (Directory.Exists(scratch))
+    {
+        Directory.Delete(scratch, recursive: true);
+    }
+}
+
+Console.WriteLine($"Wrote {output} ({DateTime.UtcNow - started:hh\\:mm\\:ss})");
+
+string Measured(string what) => string.Create(CultureInfo.InvariantCulture,
+    $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); {what}");
+
+FashionMnistIdx.Split? Fashion(string split, int limit, string benchmark)
+{
+    IReadOnlyList<string> missing = FashionMnistIdx.MissingFiles(data);
+    if (missing.Count > 0)
+    {
+        Console.WriteLine($"Skipping the {benchmark} benchmark: Fashion-MNIST is not installed ({string.Join(", ", missing)} missing). Install it with: apt-get install -y dataset-fashion-mnist (or point --data at a directory with the four files).");
+        return null;
     }
 
-    report.Set(EstimatorSection, section);
+    return FashionMnistIdx.Load(data, split, limit);
 }
-else if (overhead)
-{
-    if (MeasureOverhead() is not string section)
-    {
-        return;
-    }
-
-    report.Set(OverheadSection, section);
-}
-else if (scoring)
-{
-    report.Set(ScoringSection, MeasureScoring());
-}
-else
-{
-    report.Set(NetworkSection, MeasureNetwork());
-}
-
-File.WriteAllText(output, report.Render(Header(), [NetworkSection, EstimatorSection, ScoringSection, OverheadSection]));
-Console.WriteLine($"Wrote {output}");
 
 string MeasureNetwork()
 {
@@ -87,15 +117,26 @@ string MeasureNetwork()
     {
         NetworkThroughput.Result r = NetworkThroughput.Measure(c, warmup: quick ? 1 : 2, repeats: quick ? 3 : 7);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: forward {r.ForwardImagesPerSecond:F1} images/s, training step {r.TrainImagesPerSecond:F1} images/s"));
+            $"  {c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: forward {r.ForwardImagesPerSecond:F1} images/s, training step {r.TrainImagesPerSecond:F1} images/s"));
         results.Add(r);
     }
 
     var section = new StringBuilder();
     section.AppendLine(NetworkHeading).AppendLine();
-    section.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); every figure in the table was measured in that one run.").AppendLine();
-    section.AppendLine("Random inputs already in tensors, 10 classes; median of timed batches after warm-up. A training step is forward in training mode with both auxiliary heads (loss weight 0.3), backward and an SGD-with-momentum step. GFLOP/s counts 2 FLOP per multiply-add of the model summary (inference network, forward only).").AppendLine();
+    section.AppendLine(Measured("every figure in the table was measured in that one run.")).AppendLine();
+    section.AppendLine("Random inputs already in tensors, 10 classes, channels-last activations (`GoogLeNetOptions.ChannelsLast`, the default); median of timed batches after warm-up. A training step is forward in training mode with both auxiliary heads (loss weight 0.3), backward and an SGD-with-momentum step. Forward GFLOP/s counts 2 FLOP per multiply-add of the model summary (inference network); training GFLOP/s counts 3 times that per image (backward costs about twice the forward pass: gradients for the inputs and for the weights), leaving out the auxiliary heads (under 1% of the multiply-adds at 224 px).").AppendLine();
     section.Append(NetworkThroughput.Report(results, MachineDescription.PeakGflops()));
+    return section.ToString();
+}
+
+string MeasureScaling()
+{
+    IReadOnlyList<Scaling.Table> tables = Scaling.Measure(threads, quick);
+    var section = new StringBuilder();
+    section.AppendLine("## Scaling: batch size, image size, threads, memory layout").AppendLine();
+    section.AppendLine(Measured("every figure below was measured in that one run.")).AppendLine();
+    section.AppendLine("Training steps (TorchVision variant, auxiliary heads, backward, SGD with momentum) on random inputs already in tensors, median of 5 timed steps after 2 warm-up steps; channels-last unless the row says contiguous. Training GFLOP/s = images/s x 3 x 2 x multiply-adds of the forward pass (see the network section).").AppendLine();
+    section.Append(Scaling.Report(tables, MachineDescription.PeakGflops()));
     return section.ToString();
 }
 
@@ -113,38 +154,127 @@ string MeasureScoring()
     {
         ScoringThroughput.Result r = ScoringThroughput.Measure(c, threads, warmup: 3, repeats: c.Batch == 1 ? 41 : 7);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: TorchSharp {r.TorchSharpImagesPerSecond:F1} images/s, ONNX Runtime {r.OnnxImagesPerSecond:F1} images/s"));
+            $"  {c.Variant} width {c.Width} {c.Size}px batch {c.Batch}: TorchSharp {r.TorchSharpImagesPerSecond:F1} images/s, ONNX Runtime {r.OnnxImagesPerSecond:F1} images/s"));
         results.Add(r);
     }
 
     var section = new StringBuilder();
-    section.AppendLine(ScoringHeading).AppendLine();
-    section.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} threads for both, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); every figure in the table was measured in that one run.").AppendLine();
-    section.AppendLine("The same randomly initialised network (10 classes) both ways, normalisation and softmax included: TorchSharp in eval mode under no_grad, and the model from `GoogLeNetOnnxExport` (batch norm folded) in ONNX Runtime 1.31 with all graph optimisations. Median images/s of timed batches after warm-up, random pixel values.").AppendLine();
+    section.AppendLine("## Inference: TorchSharp eval vs ONNX Runtime").AppendLine();
+    section.AppendLine(Measured($"{threads} threads for both; every figure in the table was measured in that one run.")).AppendLine();
+    section.AppendLine("The same randomly initialised network (10 classes) both ways, normalisation and softmax included: TorchSharp in eval mode under no_grad (channels-last activations), and the model from `GoogLeNetOnnxExport` (batch norm folded) in ONNX Runtime 1.31 with all graph optimisations and intra-op threads = the thread count. Median images/s of timed batches after warm-up, random pixel values.").AppendLine();
     section.Append(ScoringThroughput.Report(results));
+    return section.ToString();
+}
+
+string? MeasureLatency()
+{
+    if (Fashion(FashionMnistIdx.TestSplit, quick ? 300 : 2000, "latency") is not FashionMnistIdx.Split split)
+    {
+        return null;
+    }
+
+    string folder = Path.Combine(scratch, "fashion-png");
+    IReadOnlyList<ImageFiles.Row> files = ImageFiles.WriteFashionMnist(split, split.Count, folder);
+    ScoringLatency.Case[] cases =
+    [
+        new(Size: 32, Width: 0.25, TrainImages: 256, Predictions: quick ? 50 : 500),
+        new(Size: 224, Width: 1.0, TrainImages: quick ? 16 : 64, Predictions: quick ? 10 : 100),
+    ];
+    var ml = new MLContext(seed: 1);
+    var results = new List<ScoringLatency.Result>();
+    foreach (ScoringLatency.Case c in cases)
+    {
+        ScoringLatency.Result r = ScoringLatency.Measure(ml, folder, files, c);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {c.Size}px width {c.Width}: Predict median {r.MedianMilliseconds:F2} ms, p95 {r.P95Milliseconds:F2} ms; Transform {r.TransformImagesPerSecond:F1} images/s, peak RSS {ProcessMemory.Format(r.PeakMiB)} MiB"));
+        results.Add(r);
+    }
+
+    var section = new StringBuilder();
+    section.AppendLine("## Scoring through ML.NET: PredictionEngine latency, Transform throughput and memory").AppendLine();
+    section.AppendLine(Measured("every figure in the table was measured in that one run.")).AppendLine();
+    section.AppendLine(CultureInfo.InvariantCulture, $"The pipeline a user serves: `MapValueToKey(\"Label\")`, `LoadImages` (PNG files on disk: the first {files.Count} Fashion-MNIST test images, 28x28 grey), `ResizeImages`, then the fitted Inception model, whose scoring chain is stock ML.NET (ExtractPixels, ApplyOnnxModel with ONNX Runtime, the label head). *Predict* is one `PredictionEngine.Predict` call per image (decode, resize, network, label), timed one by one after 5 warm-up calls; *Transform* reads the Score column of all {files.Count} files through `model.Transform` (ML.NET's ONNX transformer runs one image at a time). RSS is VmRSS/VmHWM of this process (the peak is reset just before Transform), so it includes the .NET runtime, libtorch and ONNX Runtime.").AppendLine();
+    section.Append(ScoringLatency.Report(results));
+    return section.ToString();
+}
+
+string? MeasurePipeline()
+{
+    if (Fashion(FashionMnistIdx.TestSplit, quick ? 300 : 2000, "pipeline") is not FashionMnistIdx.Split split)
+    {
+        return null;
+    }
+
+    string fashionFolder = Path.Combine(scratch, "fashion-png");
+    IReadOnlyList<ImageFiles.Row> fashion = Directory.Exists(fashionFolder)
+        ? [.. Directory.EnumerateFiles(fashionFolder, "*.png").Order(StringComparer.Ordinal).Select(f => new ImageFiles.Row { ImagePath = Path.GetFileName(f) })]
+        : ImageFiles.WriteFashionMnist(split, split.Count, fashionFolder);
+    string photoFolder = Path.Combine(RepositoryRoot.Find(), "examples", "data", "photos");
+    IReadOnlyList<ImageFiles.Row> photos = ImageFiles.Photos(photoFolder);
+    IReadOnlyList<ImageFiles.Row> manyPhotos = [.. Enumerable.Repeat(photos, quick ? 2 : 10).SelectMany(p => p)];
+    var ml = new MLContext(seed: 1);
+    var results = new List<DataPipeline.Result>();
+    foreach (int size in new[] { 32, 96, 224 })
+    {
+        foreach (DataPipeline.Case c in new DataPipeline.Case[]
+        {
+            new($"Fashion-MNIST PNG files (28x28 grey)", fashionFolder, fashion, size),
+            new($"examples/data/photos, {photos.Count} files x {manyPhotos.Count / photos.Count} (JPEG, PNG, BMP, GIF; 20x30 to 1200x800)", photoFolder, manyPhotos, size),
+        })
+        {
+            DataPipeline.Result r = DataPipeline.Measure(ml, c, repeats: quick ? 1 : 3);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.Source} to {size}x{size}: {r.ImagesPerSecond:F0} images/s"));
+            results.Add(r);
+        }
+    }
+
+    var section = new StringBuilder();
+    section.AppendLine("## Data pipeline: LoadImages + ResizeImages + tensor conversion").AppendLine();
+    section.AppendLine(Measured("every figure in the table was measured in that one run.")).AppendLine();
+    section.AppendLine("ML.NET's `LoadImages` (SkiaSharp decode), `ResizeImages` and `ExtractPixels` (planar RGB floats, as the estimator reads images), read with a row cursor and copied into a float tensor one span per image; median images/s of 3 passes over the files (the files are in the page cache after the first pass). No network runs. Fit reads its training images through this path **once**, before the first epoch, and keeps them in memory as bytes (a quarter of float32), so per epoch the data costs only an index_select and a conversion per batch: see the overhead section for what that adds to an epoch.").AppendLine();
+    section.Append(DataPipeline.Report(results));
+    return section.ToString();
+}
+
+string? MeasureMemory()
+{
+    var c = new TrainingMemory.Case(Size: 224, Width: quick ? 0.25 : 1.0, BatchSize: 32, Images: quick ? 64 : 160, Epochs: 5);
+    if (Fashion(FashionMnistIdx.TrainSplit, c.Images, "memory") is not FashionMnistIdx.Split split)
+    {
+        return null;
+    }
+
+    string folder = Path.Combine(scratch, "fashion-train-png");
+    IReadOnlyList<ImageFiles.Row> files = ImageFiles.WriteFashionMnist(split, c.Images, folder);
+    TrainingMemory.Result r = TrainingMemory.Measure(new MLContext(seed: 1), folder, files, c);
+    foreach (TrainingMemory.Epoch e in r.Epochs)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {e.Number}: RSS {ProcessMemory.Format(e.RssMiB)} MiB, {e.ImagesPerSecond:F1} images/s"));
+    }
+
+    var section = new StringBuilder();
+    section.AppendLine("## Memory: training at 224 px, batch 32").AppendLine();
+    section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
+    section.Append(TrainingMemory.Report(r));
     return section.ToString();
 }
 
 string? MeasureEstimator()
 {
-    int train = IntOption("--train", 60_000);
+    int train = IntOption("--train", quick ? 2000 : 60_000);
     int epochs = IntOption("--epochs", 2);
     double width = Option("--width") is string w ? double.Parse(w, CultureInfo.InvariantCulture) : 0.25;
-    string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
-    IReadOnlyList<string> missing = FashionMnistIdx.MissingFiles(data);
-    if (missing.Count > 0)
-    {
-        Console.WriteLine($"Skipping the estimator benchmark: Fashion-MNIST is not installed ({string.Join(", ", missing)} missing). Install it with: apt-get install -y dataset-fashion-mnist (or point --data at a directory with the four files).");
-        return null;
-    }
-
     if (train < 1)
     {
         Console.WriteLine($"Skipping the estimator benchmark: --train must be at least 1, got {train}.");
         return null;
     }
 
-    FashionMnistIdx.Split trainSplit = FashionMnistIdx.Load(data, FashionMnistIdx.TrainSplit, train);
+    if (Fashion(FashionMnistIdx.TrainSplit, train, "estimator") is not FashionMnistIdx.Split trainSplit)
+    {
+        return null;
+    }
+
     FashionMnistIdx.Split testSplit = FashionMnistIdx.Load(data, FashionMnistIdx.TestSplit);
     if (trainSplit.Count < train)
     {
@@ -153,52 +283,69 @@ string? MeasureEstimator()
 
     var c = new EstimatorFit.Case(trainSplit.Count, epochs, width, BatchSize: 128, LearningRate: 0.1);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Fit of MapValueToKey + Inception on {trainSplit.Count} Fashion-MNIST images (32x32 padded), {epochs} epoch(s), width {width}, batch {c.BatchSize}; then scoring {testSplit.Count} test images."));
+        $"  Fit of MapValueToKey + Inception on {trainSplit.Count} Fashion-MNIST images (32x32 padded), {epochs} epoch(s), width {width}, batch {c.BatchSize}; then scoring {testSplit.Count} test images."));
     EstimatorFit.Result r = EstimatorFit.Measure(c, trainSplit, testSplit);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Fit {r.Fit.TotalSeconds:F1} s (epochs {r.EpochTotal.TotalSeconds:F1} s), test accuracy {r.Test.MicroAccuracy:P2}, peak RSS {ProcessMemory.Format(r.PeakAtEndMiB)} MiB"));
-    return EstimatorHeading + "\n\n" + EstimatorFit.Report(r, command, threads);
+        $"  Fit {r.Fit.TotalSeconds:F1} s (epochs {r.EpochTotal.TotalSeconds:F1} s), test accuracy {r.Test.MicroAccuracy:P2}, peak RSS {ProcessMemory.Format(r.PeakAtEndMiB)} MiB"));
+    return "## Fit through the ML.NET pipeline (Fashion-MNIST)\n\n" + EstimatorFit.Report(r, command, threads);
 }
 
 string? MeasureOverhead()
 {
-    string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
-    IReadOnlyList<string> missing = FashionMnistIdx.MissingFiles(data);
-    if (missing.Count > 0)
+    if (Fashion(FashionMnistIdx.TrainSplit, 1, "overhead") is null)
     {
-        Console.WriteLine($"Skipping the overhead benchmark: Fashion-MNIST is not installed ({string.Join(", ", missing)} missing). Install it with: apt-get install -y dataset-fashion-mnist (or point --data at a directory with the four files).");
         return null;
     }
 
     // Width 0.25 at every size so that 224 px stays affordable; image counts chosen for roughly equal time per size.
-    TrainingOverhead.Case[] cases =
-    [
-        new(Size: 32, Images: 4096, Epochs: 3, Width: 0.25, BatchSize: 16),
-        new(Size: 96, Images: 1536, Epochs: 3, Width: 0.25, BatchSize: 16),
-        new(Size: 224, Images: 384, Epochs: 3, Width: 0.25, BatchSize: 16),
-    ];
+    TrainingOverhead.Case[] cases = quick
+        ? [new(Size: 32, Images: 256, Epochs: 2, Width: 0.25, BatchSize: 16)]
+        :
+        [
+            new(Size: 32, Images: 4096, Epochs: 3, Width: 0.25, BatchSize: 16),
+            new(Size: 96, Images: 1536, Epochs: 3, Width: 0.25, BatchSize: 16),
+            new(Size: 224, Images: 384, Epochs: 3, Width: 0.25, BatchSize: 16),
+        ];
     var results = new List<TrainingOverhead.Result>();
     foreach (TrainingOverhead.Case c in cases)
     {
         FashionMnistIdx.Split split = FashionMnistIdx.Load(data, FashionMnistIdx.TrainSplit, c.Images);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{c.Size}x{c.Size} px, {split.Count} images x {c.Epochs} epochs, width {c.Width}, batch {c.BatchSize}:"));
+            $"  {c.Size}x{c.Size} px, {split.Count} images x {c.Epochs} epochs, width {c.Width}, batch {c.BatchSize}:"));
         results.Add(TrainingOverhead.Measure(c with { Images = split.Count }, split));
     }
 
-    return OverheadHeading + "\n\n" + TrainingOverhead.Report(results, command, threads);
+    return "## Training overhead: Fit through ML.NET vs a bare TorchSharp loop\n\n" + TrainingOverhead.Report(results, command, threads);
+}
+
+string? MeasureTimeToAccuracy()
+{
+    int epochs = IntOption("--accuracy-epochs", quick ? 1 : FashionMnistSettings.Epochs);
+    if (Fashion(FashionMnistIdx.TrainSplit, quick ? 2000 : int.MaxValue, "time-to-accuracy") is not FashionMnistIdx.Split train)
+    {
+        return null;
+    }
+
+    FashionMnistIdx.Split test = FashionMnistIdx.Load(data, FashionMnistIdx.TestSplit, quick ? 500 : int.MaxValue);
+    TimeToAccuracy.Result r = TimeToAccuracy.Measure(new MLContext(seed: 1), train, test, epochs);
+    var section = new StringBuilder();
+    section.AppendLine("## Time to accuracy on Fashion-MNIST").AppendLine();
+    section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
+    section.AppendLine(CultureInfo.InvariantCulture, $"All {r.TrainImages:N0} training images and all {r.TestImages:N0} test images of Fashion-MNIST (Debian package dataset-fashion-mnist). **Inception** uses the main example's settings (`examples/Shared/FashionMnistSettings.cs`: width 0.25, 28x28 padded to 1x32x32, batch 128, {r.Epochs} epochs, SGD with momentum, peak learning rate 0.1 on the cosine schedule, random crops and flips, auxiliary heads) with the test set as `ValidationSet`, so every epoch reports test accuracy; the time is the wall time since `Fit` started when the epoch's callback ran, validation of that epoch included (about 10,000 images at a few thousand images/s). **LightGbm** is ML.NET's LightGbm multiclass trainer with default settings on the 784 raw pixel values (examples/Comparison's route), trained and evaluated on the same images in the same process just after. ML.NET's ResNet18 featurizer with LbfgsMaximumEntropy featurizes about 21 images/s here, so it is not run on 60,000 images (it would take about 50 minutes); the comparison section measures it on 5,000.").AppendLine();
+    section.Append(TimeToAccuracy.Report(r));
+    return section.ToString();
 }
 
 string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand}` (network throughput), `{RunCommand} -- --estimator` (Fit through the ML.NET pipeline), `{RunCommand} -- --scoring` (inference) and `{RunCommand} -- --overhead` (Fit vs a bare TorchSharp loop); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own section and keeps the others; every figure in a section was measured in the one run that section names.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator` or `--accuracy` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     if (MachineDescription.PeakGflops() is double p)
     {
-        header.AppendLine(CultureInfo.InvariantCulture, $"- FP32 peak: {p:F0} GFLOP/s = {Environment.ProcessorCount} cores x clock x 32 FLOP/cycle (two 256-bit FMA units); the clock is the one /proc/cpuinfo reports.");
+        header.AppendLine(CultureInfo.InvariantCulture, $"- FP32 peak: {p:F0} GFLOP/s = {Environment.ProcessorCount} cores x clock x 32 FLOP/cycle (two 256-bit FMA units per Zen 3 / AVX2 core); the clock is the nominal one /proc/cpuinfo reports (the hypervisor hides boost clocks, so the true peak may be higher and the shares of peak below are upper bounds).");
     }
 
     return header.ToString();
