@@ -27,25 +27,39 @@ internal static class TrainingOverhead
         public TimeSpan EpochTotal => EpochTimes.Aggregate(TimeSpan.Zero, (sum, t) => sum + t);
     }
 
-    /// <summary>
-    /// The estimator's run (with the time before its first epoch and after its last), the bare loop's two runs (one
-    /// just before the estimator, one just after, so drift of the machine hits both sides alike), and the time the
-    /// bare loop's tensor took to build (not part of the bare loop's figures).
-    /// </summary>
-    public sealed record Result(Case Case, Run Estimator, TimeSpan BeforeFirstEpoch, TimeSpan AfterLastEpoch, IReadOnlyList<Run> Bare, TimeSpan TensorBuild)
-    {
-        /// <summary>Epochs 2+ of both bare runs pooled: their images over their summed time.</summary>
-        public double BareSteadyImagesPerSecond =>
-            Bare.Sum(r => (double)r.Images * (r.EpochTimes.Count - 1)) / Bare.Sum(r => r.EpochTimes.Skip(1).Sum(t => t.TotalSeconds));
+    /// <summary>One Fit of the estimator: its epochs, and the time before its first epoch and after its last.</summary>
+    public sealed record EstimatorRun(Run Run, TimeSpan BeforeFirstEpoch, TimeSpan AfterLastEpoch);
 
-        /// <summary>All epochs of both bare runs pooled, network construction included.</summary>
-        public double BareWholeImagesPerSecond =>
-            Bare.Sum(r => (double)r.Images * r.EpochTimes.Count) / Bare.Sum(r => r.Whole.TotalSeconds);
+    /// <summary>
+    /// The estimator's runs and the bare loop's runs, alternated (bare, estimator, bare, ..., bare) so that drift of the
+    /// machine hits both sides alike, and the time the bare loop's tensor took to build (not part of its figures).
+    /// </summary>
+    public sealed record Result(Case Case, IReadOnlyList<EstimatorRun> Estimator, IReadOnlyList<Run> Bare, TimeSpan TensorBuild)
+    {
+        /// <summary>Epochs 2+ of all estimator runs pooled: their images over their summed time.</summary>
+        public double EstimatorSteadyImagesPerSecond => Steady(Estimator.Select(e => e.Run));
+
+        /// <summary>All estimator runs pooled over the wall time of their Fit calls.</summary>
+        public double EstimatorWholeImagesPerSecond => Whole(Estimator.Select(e => e.Run));
+
+        /// <summary>Epochs 2+ of all bare runs pooled.</summary>
+        public double BareSteadyImagesPerSecond => Steady(Bare);
+
+        /// <summary>All epochs of all bare runs pooled, network construction included.</summary>
+        public double BareWholeImagesPerSecond => Whole(Bare);
+
+        private static double Steady(IEnumerable<Run> runs) =>
+            runs.Sum(r => (double)r.Images * (r.EpochTimes.Count - 1)) / runs.Sum(r => r.EpochTimes.Skip(1).Sum(t => t.TotalSeconds));
+
+        private static double Whole(IEnumerable<Run> runs) =>
+            runs.Sum(r => (double)r.Images * r.EpochTimes.Count) / runs.Sum(r => r.Whole.TotalSeconds);
     }
 
-    public static Result Measure(Case c, FashionMnistIdx.Split split)
+    /// <param name="rounds">How many estimator runs, each between two bare runs.</param>
+    public static Result Measure(Case c, FashionMnistIdx.Split split, int rounds)
     {
         var bare = new List<Run>();
+        var estimator = new List<EstimatorRun>();
         TimeSpan build = TimeSpan.Zero;
         void Bare()
         {
@@ -58,16 +72,21 @@ internal static class TrainingOverhead
         }
 
         Bare();
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        (Run estimator, TimeSpan before, TimeSpan after) = MeasureEstimator(c, split);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  estimator: epochs 2+ {estimator.SteadyImagesPerSecond:F1} images/s, whole Fit {estimator.WholeImagesPerSecond:F1} images/s ({estimator.Whole.TotalSeconds:F1} s, {before.TotalSeconds:F1} s before the first epoch, {after.TotalSeconds:F1} s after the last)"));
-        Bare();
-        return new Result(c, estimator, before, after, bare, build);
+        for (int round = 0; round < rounds; round++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            EstimatorRun e = MeasureEstimator(c, split);
+            estimator.Add(e);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  estimator: epochs 2+ {e.Run.SteadyImagesPerSecond:F1} images/s, whole Fit {e.Run.WholeImagesPerSecond:F1} images/s ({e.Run.Whole.TotalSeconds:F1} s, {e.BeforeFirstEpoch.TotalSeconds:F1} s before the first epoch, {e.AfterLastEpoch.TotalSeconds:F1} s after the last)"));
+            Bare();
+        }
+
+        return new Result(c, estimator, bare, build);
     }
 
-    private static (Run Run, TimeSpan BeforeFirstEpoch, TimeSpan AfterLastEpoch) MeasureEstimator(Case c, FashionMnistIdx.Split split)
+    private static EstimatorRun MeasureEstimator(Case c, FashionMnistIdx.Split split)
     {
         var mlContext = new MLContext(seed: 1);
         var watch = new Stopwatch();
@@ -100,7 +119,7 @@ internal static class TrainingOverhead
         (model as IDisposable)?.Dispose();
         TimeSpan before = epochs[0].CompletedAt - epochs[0].Elapsed;
         TimeSpan after = watch.Elapsed - epochs[^1].CompletedAt;
-        return (new Run(epochs.Select(e => e.Elapsed).ToArray(), watch.Elapsed, split.Count), before, after);
+        return new EstimatorRun(new Run(epochs.Select(e => e.Elapsed).ToArray(), watch.Elapsed, split.Count), before, after);
     }
 
     /// <summary>
@@ -179,24 +198,35 @@ internal static class TrainingOverhead
         text.AppendLine(c, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads for both, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); every figure below is from that one run.").AppendLine();
         text.AppendLine(c, $"Both sides train the same network on the same images: the first N Fashion-MNIST training images (Debian package dataset-fashion-mnist), each 28x28 grey image centred on a zero background of size x size (padded, not upscaled), one channel; TorchVision variant, width {first.Width} at every size, batch {first.BatchSize}, {first.Epochs} epochs, auxiliary heads on with loss weight 0.3 (the default), dropout 0.2, SGD with momentum 0.9, learning rate 0.05, weight decay 5e-4, cross-entropy.").AppendLine();
         text.AppendLine("- **Estimator**: `Fit` of `MapValueToKey(\"Label\")` then `Transforms.Inception` (RandomCrop and HorizontalFlip off, ValidationFraction 0, cosine schedule, `new MLContext(seed: 1)`) on `LoadFromEnumerable` rows of 1 x size x size float vectors (pixel values 0-255). *Epochs 2+* is images / sum of `InceptionEpochMetrics.Elapsed` of epochs 2 onwards (epoch 1 is warm-up): per batch, index_select of a shuffled index from the float image tensor, normalisation, forward with both auxiliary heads, loss, `loss.item()`, backward, step, accuracy count. *Whole Fit* is all epochs' images / the wall time of `Fit`, which adds reading the rows into a tensor, normalisation statistics and building the network before the first epoch, and the checkpoint, ONNX export and scoring chain after the last.");
-        text.AppendLine("- **Bare loop**: `new GoogLeNet(new GoogLeNetOptions{...})` from the library and `optim.SGD` in a plain loop over sequential batches (`narrow`, no shuffling) of one tensor already normalised, forward with auxiliary heads, loss, backward, step, each step in `torch.NewDisposeScope()`; constant learning rate, no `item()`, no metrics. *Epochs 2+* as above; *all epochs* is the wall time from building the network to the last step. Building its tensor from the images (time in the last column) is not counted. The bare loop runs twice, just before and just after the estimator, and its figures pool both runs (images over summed time), so that drift of the machine during the run hits both sides alike.").AppendLine();
+        text.AppendLine("- **Bare loop**: `new GoogLeNet(new GoogLeNetOptions{...})` from the library and `optim.SGD` in a plain loop over sequential batches (`narrow`, no shuffling) of one tensor already normalised, forward with auxiliary heads, loss, backward, step, each step in `torch.NewDisposeScope()`; constant learning rate, no `item()`, no metrics. *Epochs 2+* as above; *all epochs* is the wall time from building the network to the last step. Building its tensor from the images (time in the last column) is not counted. The runs alternate, bare loop first and last (bare, estimator, bare, estimator, bare), and each side's figures pool all its runs (images over summed time), so that drift of the machine during the run hits both sides alike.").AppendLine();
         text.AppendLine("| size | images x epochs | estimator epochs 2+ images/s | bare epochs 2+ images/s | ratio epochs 2+ (estimator / bare) | estimator whole Fit images/s | bare all epochs images/s | ratio whole (estimator / bare) | Fit: before first epoch / after last | bare tensor build |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (Result r in results)
         {
-            double steadyRatio = r.Estimator.SteadyImagesPerSecond / r.BareSteadyImagesPerSecond;
-            double wholeRatio = r.Estimator.WholeImagesPerSecond / r.BareWholeImagesPerSecond;
-            text.AppendLine(c, $"| {r.Case.Size}x{r.Case.Size} | {r.Case.Images} x {r.Case.Epochs} | {r.Estimator.SteadyImagesPerSecond:F1} | {r.BareSteadyImagesPerSecond:F1} | {steadyRatio:F3} | {r.Estimator.WholeImagesPerSecond:F1} | {r.BareWholeImagesPerSecond:F1} | {wholeRatio:F3} | {r.BeforeFirstEpoch.TotalSeconds:F1} s / {r.AfterLastEpoch.TotalSeconds:F1} s | {r.TensorBuild.TotalSeconds:F1} s |");
+            double steadyRatio = r.EstimatorSteadyImagesPerSecond / r.BareSteadyImagesPerSecond;
+            double wholeRatio = r.EstimatorWholeImagesPerSecond / r.BareWholeImagesPerSecond;
+            string before = string.Join(", ", r.Estimator.Select(e => e.BeforeFirstEpoch.TotalSeconds.ToString("F1", c)));
+            string after = string.Join(", ", r.Estimator.Select(e => e.AfterLastEpoch.TotalSeconds.ToString("F1", c)));
+            text.AppendLine(c, $"| {r.Case.Size}x{r.Case.Size} | {r.Case.Images} x {r.Case.Epochs} | {r.EstimatorSteadyImagesPerSecond:F1} | {r.BareSteadyImagesPerSecond:F1} | {steadyRatio:F3} | {r.EstimatorWholeImagesPerSecond:F1} | {r.BareWholeImagesPerSecond:F1} | {wholeRatio:F3} | {before} s / {after} s | {r.TensorBuild.TotalSeconds:F1} s |");
         }
 
         text.AppendLine();
-        text.AppendLine("Per-epoch times (s), in the order they ran; the spread between the two bare runs shows how much this machine's throughput drifts within minutes:").AppendLine();
-        text.AppendLine("| size | bare loop, run 1 | estimator | bare loop, run 2 |");
-        text.AppendLine("|---|---|---|---|");
-        string Times(Run run) => string.Join(", ", run.EpochTimes.Select(t => t.TotalSeconds.ToString("F2", c)));
+        text.AppendLine("Epochs 2+ images/s of every run, in the order they ran; the spread between the bare runs shows how much this machine's throughput drifts within minutes:").AppendLine();
+        text.AppendLine("| size | runs (B = bare loop, E = estimator) |");
+        text.AppendLine("|---|---|");
         foreach (Result r in results)
         {
-            text.AppendLine(c, $"| {r.Case.Size}x{r.Case.Size} | {Times(r.Bare[0])} | {Times(r.Estimator)} | {Times(r.Bare[^1])} |");
+            var order = new List<string>();
+            for (int i = 0; i < r.Bare.Count; i++)
+            {
+                order.Add(string.Create(c, $"B {r.Bare[i].SteadyImagesPerSecond:F1}"));
+                if (i < r.Estimator.Count)
+                {
+                    order.Add(string.Create(c, $"E {r.Estimator[i].Run.SteadyImagesPerSecond:F1}"));
+                }
+            }
+
+            text.AppendLine(c, $"| {r.Case.Size}x{r.Case.Size} | {string.Join(", ", order)} |");
         }
 
         return text.ToString();
