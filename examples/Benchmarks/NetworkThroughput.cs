@@ -16,7 +16,9 @@ internal static class NetworkThroughput
     /// <param name="Channels">Input channels: 3 (colour) or 1 (grey, like Fashion-MNIST).</param>
     /// <param name="ChannelsLast"><see cref="GoogLeNetOptions.ChannelsLast"/>.</param>
     /// <param name="Forward">Whether to time the forward pass too (scaling tables time only training steps).</param>
-    public sealed record Case(GoogLeNetVariant Variant, double Width, int Size, int Batch, int Channels = 3, bool ChannelsLast = true, bool Forward = true);
+    /// <param name="BFloat16">Whether weights and activations are bfloat16 (the loss is computed in float32).</param>
+    public sealed record Case(
+        GoogLeNetVariant Variant, double Width, int Size, int Batch, int Channels = 3, bool ChannelsLast = true, bool Forward = true, bool BFloat16 = false);
 
     public sealed record Result(Case Case, double ForwardImagesPerSecond, double TrainImagesPerSecond, long MultiplyAdds);
 
@@ -32,8 +34,13 @@ internal static class NetworkThroughput
             ChannelsLast = c.ChannelsLast,
         };
         using var net = new GoogLeNet(options);
+        if (c.BFloat16)
+        {
+            net.to(ScalarType.BFloat16);
+        }
+
         using var optimizer = optim.SGD(net.parameters(), 0.01, momentum: 0.9);
-        using Tensor input = torch.randn(c.Batch, c.Channels, c.Size, c.Size);
+        using Tensor input = torch.randn(c.Batch, c.Channels, c.Size, c.Size, dtype: c.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
         using Tensor labels = torch.randint(0, 10, [c.Batch]);
 
         net.eval();
@@ -49,9 +56,9 @@ internal static class NetworkThroughput
         {
             using var scope = torch.NewDisposeScope();
             GoogLeNetOutput output = net.ForwardWithAuxiliary(input);
-            Tensor loss = nn.functional.cross_entropy(output.Logits, labels)
-                + (0.3 * nn.functional.cross_entropy(output.Auxiliary1!, labels))
-                + (0.3 * nn.functional.cross_entropy(output.Auxiliary2!, labels));
+            Tensor loss = nn.functional.cross_entropy(output.Logits.to(ScalarType.Float32), labels)
+                + (0.3 * nn.functional.cross_entropy(output.Auxiliary1!.to(ScalarType.Float32), labels))
+                + (0.3 * nn.functional.cross_entropy(output.Auxiliary2!.to(ScalarType.Float32), labels));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();

@@ -24,7 +24,7 @@ internal static class Scaling
         {
             NetworkThroughput.Result r = NetworkThroughput.Measure(c with { Forward = false }, warmup, repeats);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  width {c.Width} {c.Channels}x{c.Size}x{c.Size} batch {c.Batch} channels-last {c.ChannelsLast} threads {torch.get_num_threads()}: {r.TrainImagesPerSecond:F1} images/s"));
+                $"  width {c.Width} {c.Channels}x{c.Size}x{c.Size} batch {c.Batch} channels-last {c.ChannelsLast} bf16 {c.BFloat16} threads {torch.get_num_threads()}: {r.TrainImagesPerSecond:F1} images/s"));
             return r;
         }
 
@@ -60,6 +60,11 @@ internal static class Scaling
         }
 
         tables.Add(new("Memory layout: the Fashion-MNIST example's network (width 0.25, 1x32x32, batch 128) and the full network at 224 px", "layout", layoutRows, Pairs: true));
+
+        // This CPU has no native bfloat16 arithmetic (no AVX512-BF16 or AMX), so oneDNN cannot run bf16 convolutions fast.
+        var precision = small with { Size = 96 };
+        tables.Add(new("Precision (width 0.25, 3x96x96, batch 32)", "precision",
+            [("float32", Run(precision)), ("bfloat16", Run(precision with { BFloat16 = true }))], Pairs: true));
         return tables;
     }
 
