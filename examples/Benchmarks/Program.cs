@@ -59,6 +59,7 @@ if (selected.Count == 0)
 
 BenchmarkReport report = BenchmarkReport.Load(output, [new("network", NetworkHeading, RunCommand)]);
 var started = DateTime.UtcNow;
+var ranBefore = new List<string>();
 try
 {
     foreach ((string flag, string section, Func<string?> measure) in selected)
@@ -66,6 +67,13 @@ try
         Console.WriteLine($"== {flag[2..]} ({DateTime.UtcNow - started:hh\\:mm\\:ss} since start)");
         if (measure() is string content)
         {
+            if (ranBefore.Count > 0 && section is "latency" or "estimator")
+            {
+                content += string.Create(CultureInfo.InvariantCulture,
+                    $"\nThis process ran {string.Join(", ", ranBefore)} before this section, and libtorch and the C runtime keep freed memory for reuse rather than return it to the system, so the RSS figures above include what those left behind: read them as changes, not totals. The memory section, which --all runs first, measures Fit's RSS in a fresh process.\n");
+            }
+
+            ranBefore.Add(section);
             // Written after every section, so a long --all run keeps what it has measured if it is stopped.
             report.Set(section, content);
             File.WriteAllText(output, report.Render(Header(), fileOrder));
