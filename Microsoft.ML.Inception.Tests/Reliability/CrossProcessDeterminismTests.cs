@@ -1,0 +1,45 @@
+using System.IO.Compression;
+
+namespace Microsoft.ML.Inception.Tests.Reliability;
+
+/// <summary>Same seed, same data: the same model, also when trained in two separate processes.</summary>
+[TestClass]
+public sealed class CrossProcessDeterminismTests
+{
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void Fit_SameSeedInTwoProcesses_IdenticalModelZipContents()
+    {
+        // examples/Digits trains with new MLContext(seed: 1) on OpenCV's digits and saves its model zip to this path.
+        string project = Path.Combine(BuildMetadata.RepositoryRoot, "examples", "Digits");
+        string zip = Path.Combine(Path.GetTempPath(), "inception-digits-model.zip");
+        var runs = new List<Dictionary<string, byte[]>>();
+        for (int run = 0; run < 2; run++)
+        {
+            File.Delete(zip);
+            DotnetCli.Run(BuildMetadata.RepositoryRoot, "run", "-c", "Release", "--project", project, "--", "--epochs", "1");
+            runs.Add(Entries(zip));
+        }
+
+        File.Delete(zip);
+        CollectionAssert.AreEqual(runs[0].Keys.Order(StringComparer.Ordinal).ToList(), runs[1].Keys.Order(StringComparer.Ordinal).ToList());
+        Assert.IsTrue(runs[0].Keys.Any(k => k.Contains("Onnx", StringComparison.OrdinalIgnoreCase)), string.Join(", ", runs[0].Keys));
+        foreach ((string name, byte[] bytes) in runs[0])
+        {
+            CollectionAssert.AreEqual(bytes, runs[1][name], $"Entry '{name}' of the model zip differs between the two processes.");
+        }
+    }
+
+    /// <summary>The contents of every entry (zip timestamps aside).</summary>
+    private static Dictionary<string, byte[]> Entries(string path)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(path);
+        return archive.Entries.ToDictionary(e => e.FullName, e =>
+        {
+            using Stream stream = e.Open();
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        });
+    }
+}
