@@ -108,6 +108,9 @@ public sealed class InceptionCheckpoint
         optimizer.Write(OptimizerState);
     }
 
+    /// <summary>The optimiser state may hold up to three tensors per parameter (AdamW: two moments and a step count).</summary>
+    private const int OptimizerStateCopies = 3;
+
     private static InceptionCheckpoint Load(Stream stream, string source)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -141,7 +144,13 @@ public sealed class InceptionCheckpoint
                     $"{source} is damaged: it names {metadata.ClassNames.Count} classes for a network of {metadata.Network.NumberOfClasses}."));
             }
 
-            return new InceptionCheckpoint(metadata, ReadEntry(archive, WeightsEntry, source), ReadEntry(archive, OptimizerEntry, source));
+            // A checkpoint is data from anywhere: its entries may unpack only to what a network of its (validated)
+            // options can need, so a crafted archive cannot make this allocate gigabytes.
+            long weightsLimit = MaximumWeightsBytes(metadata.Network);
+            return new InceptionCheckpoint(
+                metadata,
+                ReadEntry(archive, WeightsEntry, source, weightsLimit),
+                ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit));
         }
         catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or NotSupportedException)
         {
@@ -153,13 +162,40 @@ public sealed class InceptionCheckpoint
         }
     }
 
-    private static byte[] ReadEntry(ZipArchive archive, string name, string source)
+    /// <summary>
+    /// The most bytes the weights of a network with these options can take: every parameter of the network and its
+    /// auxiliary heads as float32, twice over for batch-norm statistics and the names and headers of the format,
+    /// plus 1 MiB.
+    /// </summary>
+    private static long MaximumWeightsBytes(GoogLeNetOptions network) =>
+        (2 * sizeof(float) * ModelSummary.Create(network, 224, 224).Layers.Sum(l => l.Parameters)) + (1L << 20);
+
+    /// <summary>Reads an entry of at most <paramref name="limit"/> bytes, checking both the size the archive declares and the bytes it really unpacks.</summary>
+    private static byte[] ReadEntry(ZipArchive archive, string name, string source, long limit)
     {
         ZipArchiveEntry entry = archive.GetEntry(name)
             ?? throw new InvalidDataException($"{source} is not a complete Inception checkpoint: it has no {name}.");
+        InvalidDataException TooLarge(long size) => new(string.Create(CultureInfo.InvariantCulture,
+            $"{source} is damaged or not a checkpoint of this library: its {name} unpacks to {size:N0} bytes or more, and a network with its options needs at most {limit:N0}."));
+        if (entry.Length > limit)
+        {
+            throw TooLarge(entry.Length);
+        }
+
         using Stream data = entry.Open();
-        using var copy = new MemoryStream();
-        data.CopyTo(copy);
+        using var copy = new MemoryStream((int)Math.Min(entry.Length, limit));
+        byte[] buffer = new byte[81920];
+        int read;
+        while ((read = data.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (copy.Length + read > limit)
+            {
+                throw TooLarge(copy.Length + read);
+            }
+
+            copy.Write(buffer, 0, read);
+        }
+
         return copy.ToArray();
     }
 }
