@@ -48,9 +48,11 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         ArgumentNullException.ThrowIfNull(input);
         ImageColumn image = ImageColumn.Inspect(input.Schema, options, input);
         LabelColumn label = LabelColumn.Inspect(input.Schema, options.LabelColumnName);
+        RequireSourceColumn(input.Schema);
         ImageColumn? validationImage = null;
         if (options.ValidationSet is IDataView validationSet)
         {
+            RequireSourceColumn(validationSet.Schema);
             validationImage = ImageColumn.Inspect(validationSet.Schema, options, validationSet);
             image.RequireSame(validationImage, nameof(InceptionOptions.ValidationSet));
             LabelColumn validationLabel = LabelColumn.Inspect(validationSet.Schema, options.LabelColumnName);
@@ -67,8 +69,8 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         int seed = options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
         int? resumedChannels = resume?.Network.InputChannels;
-        using LabeledImages all = ImageDataReader.Read(
-            catalog, input, ReadAs(image, resumedChannels), options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out int skipped);
+        var invalid = new List<InceptionSkippedImage>();
+        using LabeledImages all = ImageDataReader.Read(catalog, input, ReadAs(image, resumedChannels), options, isValidationSet: false, invalid, out int skipped);
         RequireTrainable(all, label, skipped);
 
         // Images whose three channels are equal everywhere train a one-channel network; scoring then converts any
@@ -85,8 +87,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         {
             if (options.ValidationSet is IDataView validationData)
             {
-                validation = ImageDataReader.Read(
-                    catalog, validationData, ReadAs(validationImage!, channels), options.ImageColumnName, options.LabelColumnName, options.CancellationToken, out _);
+                validation = ImageDataReader.Read(catalog, validationData, ReadAs(validationImage!, channels), options, isValidationSet: true, invalid, out _);
                 if (channels < validation.Channels)
                 {
                     validation.KeepFirstChannel();
@@ -97,6 +98,12 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
                 (IReadOnlyList<long> trainRows, IReadOnlyList<long> validationRows) = StratifiedSplit(all.Labels, options.ValidationFraction, seed);
                 train = all.Select(trainRows);
                 validation = all.Select(validationRows);
+            }
+
+            if (invalid.Count > 0)
+            {
+                channel.Warning(MessageSensitivity.UserData, string.Create(CultureInfo.InvariantCulture,
+                    $"Left out {invalid.Count} image(s) that could not be loaded ({nameof(InceptionOptions.InvalidImages)} is {nameof(InceptionInvalidImageHandling.Skip)}): {string.Join("; ", invalid)}"));
             }
 
             channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
@@ -122,7 +129,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
                 },
                 trained.Weights,
                 trained.OptimizerState);
-            return new InceptionTransformer(scoring, onnx, checkpoint, trained.BestEpoch);
+            return new InceptionTransformer(scoring, onnx, checkpoint, trained.BestEpoch, invalid);
         }
         finally
         {
@@ -204,6 +211,21 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
     /// <summary>ML.NET images for a network of known channels are read as the scoring chain reads them: grey for one channel.</summary>
     private static ImageColumn ReadAs(ImageColumn image, int? networkChannels) =>
         image.IsImage && networkChannels == 1 ? image with { Channels = 1 } : image;
+
+    /// <summary>The column that names images in reports, when one is set, must be text.</summary>
+    private void RequireSourceColumn(DataViewSchema schema)
+    {
+        if (options.ImageSourceColumnName is not string name)
+        {
+            return;
+        }
+
+        DataViewSchema.Column column = schema.GetColumnOrNull(name) ?? throw SchemaErrors.Missing("image source", name);
+        if (column.Type is not TextDataViewType)
+        {
+            throw SchemaErrors.Mismatch("image source", name, "String", column.Type);
+        }
+    }
 
     private static void RequireTrainable(LabeledImages images, LabelColumn label, int skipped)
     {

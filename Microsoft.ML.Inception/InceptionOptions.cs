@@ -91,6 +91,20 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see langword="null"/>. Cannot be combined with <see cref="ValidationFraction"/>.</value>
     public IDataView? ValidationSet { get; set; }
 
+    /// <summary>
+    /// What to do with an image that cannot be loaded (an empty, truncated or non-image file): stop with an error that
+    /// names it, or leave it out and report it. Either way this is decided while the images are read, before training.
+    /// </summary>
+    /// <value>The default value is <see cref="InceptionInvalidImageHandling.Fail"/>, as ML.NET's image loader does.</value>
+    public InceptionInvalidImageHandling InvalidImages { get; set; } = InceptionInvalidImageHandling.Fail;
+
+    /// <summary>
+    /// A text column that names each image, usually the path column <c>LoadImages</c> read, used to name unreadable
+    /// images in errors and in <see cref="InceptionTransformer.SkippedImages"/>; when not set they are named by row number.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ImageSourceColumnName { get; set; }
+
     /// <summary>Share of the training data held out (stratified by class) for validation after every epoch.</summary>
     /// <value>The default value is 0 (no hold-out). Must be in [0, 0.5].</value>
     public double ValidationFraction { get; set; }
@@ -161,6 +175,8 @@ public sealed partial class InceptionOptions
             Check(!string.IsNullOrWhiteSpace(value), name, "a column name", value);
         }
 
+        Check(Enum.IsDefined(InvalidImages), nameof(InvalidImages), "Fail or Skip", InvalidImages);
+        Check(ImageSourceColumnName is null || !string.IsNullOrWhiteSpace(ImageSourceColumnName), nameof(ImageSourceColumnName), "null or a column name", ImageSourceColumnName);
         Check(ScoreColumnName != PredictedLabelColumnName, nameof(PredictedLabelColumnName), $"different from {nameof(ScoreColumnName)}", PredictedLabelColumnName);
         Check(Epochs >= 1, nameof(Epochs), "at least 1", Epochs);
         Check(BatchSize >= 1, nameof(BatchSize), "at least 1", BatchSize);

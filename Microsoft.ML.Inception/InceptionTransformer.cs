@@ -20,13 +20,21 @@ public sealed class InceptionTransformer : ITransformer
 
     private readonly InceptionCheckpoint checkpoint;
 
-    internal InceptionTransformer(TransformerChain<ITransformer> scoring, byte[] onnxModel, InceptionCheckpoint checkpoint, int bestEpoch)
+    internal InceptionTransformer(
+        TransformerChain<ITransformer> scoring, byte[] onnxModel, InceptionCheckpoint checkpoint, int bestEpoch, IReadOnlyList<InceptionSkippedImage> skippedImages)
     {
         this.scoring = scoring;
         this.checkpoint = checkpoint;
         OnnxModel = onnxModel;
         BestEpoch = bestEpoch;
+        SkippedImages = skippedImages;
     }
+
+    /// <summary>
+    /// The training and validation images <see cref="InceptionInvalidImageHandling.Skip"/> left out because they could
+    /// not be loaded, in the order they were read; empty when every image loaded.
+    /// </summary>
+    public IReadOnlyList<InceptionSkippedImage> SkippedImages { get; }
 
     /// <summary>Class names in key order: slot i of the score column is the probability of class i.</summary>
     public IReadOnlyList<string> ClassNames => checkpoint.ClassNames;

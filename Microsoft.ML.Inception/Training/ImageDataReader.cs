@@ -36,10 +36,17 @@ internal static class ImageDataReader
     private static ImagePixelExtractingEstimator Extract(TransformsCatalog catalog, string imageColumn, ImagePixelExtractingEstimator.ColorBits colors) =>
         catalog.ExtractPixels(PixelColumn, imageColumn, colors, interleavePixelColors: false, outputAsFloatArray: true);
 
-    /// <summary>Reads every row with a label (rows whose key is missing are skipped and counted).</summary>
+    /// <summary>
+    /// Reads every row with a label (rows whose key is missing are skipped and counted). An image that cannot be
+    /// loaded either stops the reading with an error naming it or, with <see cref="InceptionInvalidImageHandling.Skip"/>,
+    /// is added to <paramref name="invalid"/> and left out.
+    /// </summary>
     public static LabeledImages Read(
-        TransformsCatalog catalog, IDataView data, ImageColumn image, string imageColumn, string labelColumn, CancellationToken cancellation, out int skipped)
+        TransformsCatalog catalog, IDataView data, ImageColumn image, InceptionOptions options, bool isValidationSet,
+        List<InceptionSkippedImage> invalid, out int skipped)
     {
+        string imageColumn = options.ImageColumnName;
+        string labelColumn = options.LabelColumnName;
         IDataView source = data;
         string pixelColumn = imageColumn;
         if (image.IsImage)
@@ -50,6 +57,32 @@ internal static class ImageDataReader
 
         DataViewSchema.Column pixels = source.Schema[pixelColumn];
         DataViewSchema.Column label = source.Schema[labelColumn];
+        DataViewSchema.Column? name = options.ImageSourceColumnName is string sourceColumn ? source.Schema[sourceColumn] : null;
+        DataViewSchema.Column[] columns = name is DataViewSchema.Column n ? [pixels, label, n] : [pixels, label];
+        if (!image.IsImage)
+        {
+            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, isValidationSet, invalid, tolerant: false, out skipped);
+        }
+
+        try
+        {
+            // ML.NET decodes images on the worker threads of a parallel cursor: fast, but an unreadable file there
+            // surfaces from MoveNext with no file name, and ends the cursor.
+            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, isValidationSet, invalid, tolerant: false, out skipped);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Read again through one serial cursor, whose getters decode on this thread, so that each unreadable image
+            // is met on its own row: named, and left out if the options say so.
+            return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, isValidationSet, invalid, tolerant: true, out skipped);
+        }
+    }
+
+    private static LabeledImages ReadRows(
+        DataViewRowCursor rowCursor, DataViewSchema.Column pixels, DataViewSchema.Column label, DataViewSchema.Column? name, ImageColumn image,
+        InceptionOptions options, bool isValidationSet, List<InceptionSkippedImage> invalid, bool tolerant, out int skipped)
+    {
+        CancellationToken cancellation = options.CancellationToken;
         int size = image.PixelsPerImage;
         int chunkRows = (int)Math.Clamp(MaxChunkBytes / (sizeof(float) * (long)size), 1, MaxChunkRows);
         var chunks = new List<Tensor>();
@@ -57,15 +90,19 @@ internal static class ImageDataReader
         skipped = 0;
         try
         {
-            using DataViewRowCursor cursor = source.GetRowCursor([pixels, label]);
+            using DataViewRowCursor cursor = rowCursor;
             ValueGetter<VBuffer<float>> getPixels = cursor.GetGetter<VBuffer<float>>(pixels);
             ValueGetter<uint> getLabel = cursor.GetGetter<uint>(label);
+            ValueGetter<ReadOnlyMemory<char>>? getName = name is DataViewSchema.Column c ? cursor.GetGetter<ReadOnlyMemory<char>>(c) : null;
+            ReadOnlyMemory<char> nameValue = default;
+            long position = -1;
             VBuffer<float> row = default;
             uint key = 0;
             Tensor? chunk = null;
             int inChunk = 0;
             while (cursor.MoveNext())
             {
+                position++;
                 cancellation.ThrowIfCancellationRequested();
                 getLabel(ref key);
                 if (key == 0)
@@ -74,7 +111,27 @@ internal static class ImageDataReader
                     continue;
                 }
 
-                getPixels(ref row);
+                try
+                {
+                    getPixels(ref row);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && tolerant)
+                {
+                    // ML.NET's LoadImages decodes in the getter: an unreadable file surfaces here, with no path in the message.
+                    getName?.Invoke(ref nameValue);
+                    var bad = new InceptionSkippedImage(position, getName is null ? null : nameValue.ToString(), e.Message, isValidationSet);
+                    if (options.InvalidImages == InceptionInvalidImageHandling.Fail)
+                    {
+                        throw new InvalidOperationException(
+                            $"Could not load the image of {bad}. Set {nameof(InceptionOptions.InvalidImages)} to {nameof(InceptionInvalidImageHandling.Skip)} to train on the readable images"
+                            + (getName is null ? $", and {nameof(InceptionOptions.ImageSourceColumnName)} to the path column to name the images." : "."),
+                            e);
+                    }
+
+                    invalid.Add(bad);
+                    continue;
+                }
+
                 chunk ??= torch.empty([chunkRows, image.Channels, image.Height, image.Width], ScalarType.Float32);
 
                 // One memory copy per image into the chunk's native memory (Tensor.bytes is a view of it, not a copy).
