@@ -26,16 +26,8 @@ internal static class ImageFiles
         var rows = new List<Row>();
         for (int i = 0; i < Math.Min(count, split.Count); i++)
         {
-            ReadOnlySpan<byte> grey = split.Image(i);
-            byte[] bgra = new byte[grey.Length * 4];
-            for (int p = 0; p < grey.Length; p++)
-            {
-                bgra[(p * 4) + 0] = bgra[(p * 4) + 1] = bgra[(p * 4) + 2] = grey[p];
-                bgra[(p * 4) + 3] = byte.MaxValue;
-            }
-
             string name = $"{i:D5}.png";
-            using (MLImage image = MLImage.CreateFromPixels(split.Width, split.Height, MLPixelFormat.Bgra32, bgra))
+            using (MLImage image = GreyImage.ToMLImage(split.Image(i), split.Width, split.Height))
             {
                 image.Save(Path.Combine(folder, name));
             }

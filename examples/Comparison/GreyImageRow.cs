@@ -19,17 +19,9 @@ internal sealed class GreyImageRow
     {
         for (int i = 0; i < split.Count; i++)
         {
-            ReadOnlySpan<byte> grey = split.Image(i);
-            byte[] bgra = new byte[grey.Length * 4];
-            for (int p = 0; p < grey.Length; p++)
-            {
-                bgra[(p * 4) + 0] = bgra[(p * 4) + 1] = bgra[(p * 4) + 2] = grey[p];
-                bgra[(p * 4) + 3] = byte.MaxValue;
-            }
-
             yield return new GreyImageRow
             {
-                Image = MLImage.CreateFromPixels(split.Width, split.Height, MLPixelFormat.Bgra32, bgra),
+                Image = GreyImage.ToMLImage(split.Image(i), split.Width, split.Height),
                 Label = FashionMnistIdx.ClassNames[split.Labels[i]],
             };
         }

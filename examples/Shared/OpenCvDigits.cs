@@ -86,14 +86,7 @@ public static class OpenCvDigits
             string relative = Path.Combine(label, $"{digit.IndexInClass:D4}.png");
             string path = Path.Combine(folder, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var bgra = new byte[CellSize * CellSize * 4];
-            for (int i = 0; i < digit.Pixels.Length; i++)
-            {
-                bgra[(i * 4) + 0] = bgra[(i * 4) + 1] = bgra[(i * 4) + 2] = digit.Pixels[i];
-                bgra[(i * 4) + 3] = 255;
-            }
-
-            using MLImage image = MLImage.CreateFromPixels(CellSize, CellSize, MLPixelFormat.Bgra32, bgra);
+            using MLImage image = GreyImage.ToMLImage(digit.Pixels, CellSize, CellSize);
             image.Save(path);
             written.Add((relative, label));
         }
