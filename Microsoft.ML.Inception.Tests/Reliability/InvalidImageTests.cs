@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Inception.Samples;
 using Microsoft.ML.Inception.Tests.Data;
 using Microsoft.ML.Inception.Tests.Estimator;
 using Microsoft.ML.Runtime;
@@ -71,6 +72,33 @@ public sealed class InvalidImageTests
         Assert.IsTrue(BadFiles.All(f => warning.Contains(f, StringComparison.Ordinal)), warning);
         float[][] scores = model.Transform(DigitsPipeline.Test(ml)).GetColumn<float[]>("Score").ToArray();
         Assert.HasCount(DigitImages.Test.Count, scores);
+    }
+
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public void Fit_Huge8000x8000ImageAmongTheDigits_ConvertedAndTrained()
+    {
+        // A flat grey 8000x8000 PNG (256 MB as pixels, small as a file) is loaded, resized like the others, and trained on.
+        string huge = Path.Combine(DigitImages.Folder, "huge", "8000x8000.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(huge)!);
+        byte[] grey = new byte[8000 * 8000];
+        Array.Fill(grey, (byte)128);
+        using (MLImage image = GreyImage.ToMLImage(grey, 8000, 8000))
+        {
+            image.Save(huge);
+        }
+
+        var ml = new MLContext(seed: 1);
+        List<ImageRow> withHuge = [.. DigitImages.Train.GroupBy(r => r.Label).SelectMany(g => g.Take(20)), new ImageRow { ImagePath = "huge/8000x8000.png", Label = "0" }];
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.InvalidImages = InceptionInvalidImageHandling.Fail;
+
+        var model = DigitsPipeline.Create(ml, options).Fit(ml.Data.LoadFromEnumerable(withHuge));
+
+        Assert.IsEmpty(model.LastTransformer.SkippedImages);
+        float[] score = model.Transform(ml.Data.LoadFromEnumerable(withHuge.TakeLast(1))).GetColumn<float[]>("Score").Single();
+        Assert.HasCount(10, score);
+        Assert.AreEqual(1.0, score.Sum(), 1e-4);
     }
 
     [TestMethod]
