@@ -59,18 +59,13 @@ internal static class ImageDataReader
         DataViewSchema.Column label = source.Schema[labelColumn];
         DataViewSchema.Column? name = options.ImageSourceColumnName is string sourceColumn ? source.Schema[sourceColumn] : null;
         DataViewSchema.Column[] columns = name is DataViewSchema.Column n ? [pixels, label, n] : [pixels, label];
-        if (!image.IsImage)
-        {
-            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, isValidationSet, invalid, tolerant: false, out skipped);
-        }
-
         try
         {
             // ML.NET decodes images on the worker threads of a parallel cursor: fast, but an unreadable file there
             // surfaces from MoveNext with no file name, and ends the cursor.
             return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, isValidationSet, invalid, tolerant: false, out skipped);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (image.IsImage && e is not OperationCanceledException)
         {
             // Read again through one serial cursor, whose getters decode on this thread, so that each unreadable image
             // is met on its own row: named, and left out if the options say so.
