@@ -31,6 +31,8 @@ string output = Option("--output") ?? Path.Combine(RepositoryRoot.Find(), "BENCH
 string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
 string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
 string scratch = Path.Combine(Path.GetTempPath(), $"inception-benchmarks-{Environment.ProcessId}");
+string fashionPngFolder = Path.Combine(scratch, "fashion-png");
+IReadOnlyList<ImageFiles.Row>? fashionPngs = null;
 torch.set_num_threads(threads);
 
 // Flag, section name in BENCHMARKS.md, measurement (null: skipped, with the reason printed), in the order --all runs
@@ -92,6 +94,17 @@ Console.WriteLine($"Wrote {output} ({DateTime.UtcNow - started:hh\\:mm\\:ss})");
 
 string Measured(string what) => string.Create(CultureInfo.InvariantCulture,
     $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); {what}");
+
+// The first Fashion-MNIST test images as PNG files, written once per run for the benchmarks that start from files.
+IReadOnlyList<ImageFiles.Row>? FashionPngs(string benchmark)
+{
+    if (fashionPngs is null && Fashion(FashionMnistIdx.TestSplit, quick ? 300 : 2000, benchmark) is FashionMnistIdx.Split split)
+    {
+        fashionPngs = ImageFiles.WriteFashionMnist(split, split.Count, fashionPngFolder);
+    }
+
+    return fashionPngs;
+}
 
 FashionMnistIdx.Split? Fashion(string split, int limit, string benchmark)
 {
@@ -176,13 +189,11 @@ string MeasureScoring()
 
 string? MeasureLatency()
 {
-    if (Fashion(FashionMnistIdx.TestSplit, quick ? 300 : 2000, "latency") is not FashionMnistIdx.Split split)
+    if (FashionPngs("latency") is not IReadOnlyList<ImageFiles.Row> files)
     {
         return null;
     }
 
-    string folder = Path.Combine(scratch, "fashion-png");
-    IReadOnlyList<ImageFiles.Row> files = ImageFiles.WriteFashionMnist(split, split.Count, folder);
     ScoringLatency.Case[] cases =
     [
         new(Size: 32, Width: 0.25, TrainImages: 256, Predictions: quick ? 50 : 500),
@@ -192,7 +203,7 @@ string? MeasureLatency()
     var results = new List<ScoringLatency.Result>();
     foreach (ScoringLatency.Case c in cases)
     {
-        ScoringLatency.Result r = ScoringLatency.Measure(ml, folder, files, c);
+        ScoringLatency.Result r = ScoringLatency.Measure(ml, fashionPngFolder, files, c);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {c.Size}px width {c.Width}: Predict median {r.MedianMilliseconds:F2} ms, p95 {r.P95Milliseconds:F2} ms; Transform {r.TransformImagesPerSecond:F1} images/s, peak RSS {ProcessMemory.Format(r.PeakMiB)} MiB"));
         results.Add(r);
@@ -208,15 +219,11 @@ string? MeasureLatency()
 
 string? MeasurePipeline()
 {
-    if (Fashion(FashionMnistIdx.TestSplit, quick ? 300 : 2000, "pipeline") is not FashionMnistIdx.Split split)
+    if (FashionPngs("pipeline") is not IReadOnlyList<ImageFiles.Row> fashion)
     {
         return null;
     }
 
-    string fashionFolder = Path.Combine(scratch, "fashion-png");
-    IReadOnlyList<ImageFiles.Row> fashion = Directory.Exists(fashionFolder)
-        ? [.. Directory.EnumerateFiles(fashionFolder, "*.png").Order(StringComparer.Ordinal).Select(f => new ImageFiles.Row { ImagePath = Path.GetFileName(f) })]
-        : ImageFiles.WriteFashionMnist(split, split.Count, fashionFolder);
     string photoFolder = Path.Combine(RepositoryRoot.Find(), "examples", "data", "photos");
     IReadOnlyList<ImageFiles.Row> photos = ImageFiles.Photos(photoFolder);
     IReadOnlyList<ImageFiles.Row> manyPhotos = [.. Enumerable.Repeat(photos, quick ? 2 : 10).SelectMany(p => p)];
@@ -226,7 +233,7 @@ string? MeasurePipeline()
     {
         foreach (DataPipeline.Case c in new DataPipeline.Case[]
         {
-            new($"Fashion-MNIST PNG files (28x28 grey)", fashionFolder, fashion, size),
+            new($"Fashion-MNIST PNG files (28x28 grey)", fashionPngFolder, fashion, size),
             new($"examples/data/photos, {photos.Count} files x {manyPhotos.Count / photos.Count} (JPEG, PNG, BMP, GIF; 20x30 to 1200x800)", photoFolder, manyPhotos, size),
         })
         {
