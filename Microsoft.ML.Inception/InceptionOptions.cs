@@ -105,6 +105,17 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public string? ImageSourceColumnName { get; set; }
 
+    /// <summary>
+    /// The folder the paths in <see cref="ImageSourceColumnName"/> are relative to (the <c>imageFolder</c> given to
+    /// <c>LoadImages</c>; absolute paths are used as they are). When set, every image file is also decoded completely
+    /// before training (<see cref="InceptionImageFile.DecodesCompletely"/>), and a file <c>LoadImages</c> accepts only
+    /// partly, such as a JPEG cut short after its header, which it returns as a partly grey picture without an error,
+    /// is handled like an unreadable image, as <see cref="InvalidImages"/> says. Costs one more decode per image.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (files are not checked beyond what <c>LoadImages</c> does).
+    /// Needs <see cref="ImageSourceColumnName"/>.</value>
+    public string? ImageFolder { get; set; }
+
     /// <summary>Share of the training data held out (stratified by class) for validation after every epoch.</summary>
     /// <value>The default value is 0 (no hold-out). Must be in [0, 0.5].</value>
     public double ValidationFraction { get; set; }
@@ -177,6 +188,8 @@ public sealed partial class InceptionOptions
 
         Check(Enum.IsDefined(InvalidImages), nameof(InvalidImages), "Fail or Skip", InvalidImages);
         Check(ImageSourceColumnName is null || !string.IsNullOrWhiteSpace(ImageSourceColumnName), nameof(ImageSourceColumnName), "null or a column name", ImageSourceColumnName);
+        Check(ImageFolder is null || ImageSourceColumnName is not null, nameof(ImageFolder), $"null when {nameof(ImageSourceColumnName)} is not set", ImageFolder);
+        Check(ImageFolder is null || Directory.Exists(ImageFolder), nameof(ImageFolder), "null or an existing folder", ImageFolder);
         Check(ScoreColumnName != PredictedLabelColumnName, nameof(PredictedLabelColumnName), $"different from {nameof(ScoreColumnName)}", PredictedLabelColumnName);
         Check(Epochs >= 1, nameof(Epochs), "at least 1", Epochs);
         Check(BatchSize >= 1, nameof(BatchSize), "at least 1", BatchSize);

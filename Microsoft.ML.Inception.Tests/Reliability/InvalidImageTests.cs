@@ -25,6 +25,8 @@ public sealed class InvalidImageTests
         File.WriteAllText(Path.Combine(bad, "text.png"), "These are my notes, not an image.");
         byte[] png = File.ReadAllBytes(Path.Combine(DigitImages.Folder, DigitImages.Train[0].ImagePath));
         File.WriteAllBytes(Path.Combine(bad, "truncated.png"), png[..40]);
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(BuildMetadata.RepositoryRoot, "examples", "data", "photos", "cat", "chelsea.jpg"));
+        File.WriteAllBytes(Path.Combine(bad, "cut.jpg"), jpeg[..(jpeg.Length / 4)]);  // header intact, pixels cut short
 
         // The good digits, with the four bad files among them (rows 25, 75, 125 and 175).
         rows = [.. DigitImages.Train.GroupBy(r => r.Label).SelectMany(g => g.Take(20))];
@@ -99,6 +101,59 @@ public sealed class InvalidImageTests
         float[] score = model.Transform(ml.Data.LoadFromEnumerable(withHuge.TakeLast(1))).GetColumn<float[]>("Score").Single();
         Assert.HasCount(10, score);
         Assert.AreEqual(1.0, score.Sum(), 1e-4);
+    }
+
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public void Fit_JpegCutAfterItsHeader_SkippedAndReportedWhenImageFolderIsSet()
+    {
+        // LoadImages returns such a file as a partly grey picture without an error; only decoding the file again
+        // completely (ImageFolder) shows that it is damaged.
+        List<ImageRow> withCut = [.. DigitImages.Train.GroupBy(r => r.Label).SelectMany(g => g.Take(20))];
+        withCut.Insert(60, new ImageRow { ImagePath = "bad/cut.jpg", Label = "3" });
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.InvalidImages = InceptionInvalidImageHandling.Skip;
+        options.ImageSourceColumnName = nameof(ImageRow.ImagePath);
+
+        var ml = new MLContext(seed: 1);
+        var notChecked = DigitsPipeline.Create(ml, options).Fit(ml.Data.LoadFromEnumerable(withCut));
+        options.ImageFolder = DigitImages.Folder;
+        var checkedFiles = DigitsPipeline.Create(ml, options).Fit(ml.Data.LoadFromEnumerable(withCut));
+
+        Assert.IsEmpty(notChecked.LastTransformer.SkippedImages, "ML.NET's loader accepts the cut JPEG.");
+        InceptionSkippedImage skipped = checkedFiles.LastTransformer.SkippedImages.Single();
+        Assert.AreEqual(("bad/cut.jpg", 60L), (skipped.Source, skipped.Row));
+        StringAssert.Contains(skipped.Reason, "does not decode completely");
+    }
+
+    [TestMethod]
+    public void Fit_JpegCutAfterItsHeaderWithImageFolderByDefault_FailsNamingTheFileBeforeTraining()
+    {
+        List<ImageRow> withCut = [.. DigitImages.Train.GroupBy(r => r.Label).SelectMany(g => g.Take(20))];
+        withCut.Insert(60, new ImageRow { ImagePath = "bad/cut.jpg", Label = "3" });
+        var ml = new MLContext(seed: 1);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.ImageSourceColumnName = nameof(ImageRow.ImagePath);
+        options.ImageFolder = DigitImages.Folder;
+        var epochs = 0;
+        options.EpochCompleted = _ => epochs++;
+
+        InvalidOperationException e = Assert.ThrowsExactly<InvalidOperationException>(() => DigitsPipeline.Create(ml, options).Fit(ml.Data.LoadFromEnumerable(withCut)));
+
+        StringAssert.Contains(e.Message, "'bad/cut.jpg' (row 60): The file does not decode completely");
+        Assert.AreEqual(0, epochs);
+    }
+
+    [TestMethod]
+    public void Fit_ImageFolderWithoutImageSourceColumn_RejectedWithTheOptionsName()
+    {
+        var ml = new MLContext(seed: 1);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.ImageFolder = DigitImages.Folder;
+
+        ArgumentOutOfRangeException e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => DigitsPipeline.Create(ml, options).Fit(DigitsPipeline.SmallTrain(ml)));
+
+        StringAssert.Contains(e.Message, "ImageFolder must be null when ImageSourceColumnName is not set");
     }
 
     [TestMethod]

@@ -18,6 +18,9 @@ internal static class ImageDataReader
     private const int MaxChunkRows = 1024;
     private const long MaxChunkBytes = 64L * 1024 * 1024;
 
+    /// <summary>Why an image file that <see cref="InceptionImageFile.DecodesCompletely"/> rejects is left out.</summary>
+    private const string IncompleteFile = "The file does not decode completely (it ends early or is damaged); LoadImages would have returned a partly grey picture.";
+
     /// <summary>A temporary column: the greyscale copy of an image for one-channel models.</summary>
     public const string GreyColumn = "InceptionGrey";
 
@@ -59,6 +62,7 @@ internal static class ImageDataReader
         DataViewSchema.Column label = source.Schema[labelColumn];
         DataViewSchema.Column? name = options.ImageSourceColumnName is string sourceColumn ? source.Schema[sourceColumn] : null;
         DataViewSchema.Column[] columns = name is DataViewSchema.Column n ? [pixels, label, n] : [pixels, label];
+        int invalidBefore = invalid.Count;
         try
         {
             // ML.NET decodes images on the worker threads of a parallel cursor: fast, but an unreadable file there
@@ -69,6 +73,7 @@ internal static class ImageDataReader
         {
             // Read again through one serial cursor, whose getters decode on this thread, so that each unreadable image
             // is met on its own row: named, and left out if the options say so.
+            invalid.RemoveRange(invalidBefore, invalid.Count - invalidBefore);
             return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, isValidationSet, invalid, tolerant: true, out skipped);
         }
     }
@@ -78,6 +83,20 @@ internal static class ImageDataReader
         InceptionOptions options, bool isValidationSet, List<InceptionSkippedImage> invalid, bool tolerant, out int skipped)
     {
         CancellationToken cancellation = options.CancellationToken;
+        string? folder = options.ImageFolder;
+        void Reject(InceptionSkippedImage bad, Exception? error)
+        {
+            if (options.InvalidImages == InceptionInvalidImageHandling.Fail)
+            {
+                throw new InvalidOperationException(
+                    $"Could not load the image of {bad}. Set {nameof(InceptionOptions.InvalidImages)} to {nameof(InceptionInvalidImageHandling.Skip)} to train on the readable images"
+                    + (name is null ? $", and {nameof(InceptionOptions.ImageSourceColumnName)} to the path column to name the images." : "."),
+                    error);
+            }
+
+            invalid.Add(bad);
+        }
+
         int size = image.PixelsPerImage;
         int chunkRows = (int)Math.Clamp(MaxChunkBytes / (sizeof(float) * (long)size), 1, MaxChunkRows);
         var chunks = new List<Tensor>();
@@ -114,17 +133,19 @@ internal static class ImageDataReader
                 {
                     // ML.NET's LoadImages decodes in the getter: an unreadable file surfaces here, with no path in the message.
                     getName?.Invoke(ref nameValue);
-                    var bad = new InceptionSkippedImage(position, getName is null ? null : nameValue.ToString(), e.Message, isValidationSet);
-                    if (options.InvalidImages == InceptionInvalidImageHandling.Fail)
-                    {
-                        throw new InvalidOperationException(
-                            $"Could not load the image of {bad}. Set {nameof(InceptionOptions.InvalidImages)} to {nameof(InceptionInvalidImageHandling.Skip)} to train on the readable images"
-                            + (getName is null ? $", and {nameof(InceptionOptions.ImageSourceColumnName)} to the path column to name the images." : "."),
-                            e);
-                    }
-
-                    invalid.Add(bad);
+                    Reject(new InceptionSkippedImage(position, getName is null ? null : nameValue.ToString(), e.Message, isValidationSet), e);
                     continue;
+                }
+
+                if (folder is not null && getName is not null)
+                {
+                    getName(ref nameValue);
+                    string source = nameValue.ToString();
+                    if (!InceptionImageFile.DecodesCompletely(Path.Combine(folder, source)))
+                    {
+                        Reject(new InceptionSkippedImage(position, source, IncompleteFile, isValidationSet), null);
+                        continue;
+                    }
                 }
 
                 chunk ??= torch.empty([chunkRows, image.Channels, image.Height, image.Width], ScalarType.Float32);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using SkiaSharp;
 
 namespace Microsoft.ML.Inception.Samples.FashionMnist;
 
@@ -10,7 +9,7 @@ internal sealed record ImageClass(string Name, IReadOnlyList<string> Files);
 /// A folder-per-class tree of images (the example's <c>--data DIR</c>), scanned before anything is trained. Every
 /// subfolder of the root is a class and holds its images at any depth. Files without an image extension and hidden
 /// files and folders (a leading dot: <c>.DS_Store</c>, <c>.ipynb_checkpoints</c>, macOS's <c>._photo.jpg</c>) are
-/// ignored. Every file with an image extension is decoded once with SkiaSharp, the decoder <c>LoadImages</c> uses,
+/// ignored. Every file with an image extension is decoded once (<see cref="InceptionImageFile.DecodesCompletely"/>),
 /// and is skipped if that fails: an empty, truncated or mislabelled file would otherwise stop <c>Fit</c> with an
 /// exception that names no file, or (a JPEG cut short after its header) train as a half-grey picture.
 /// </summary>
@@ -73,7 +72,7 @@ internal sealed class ImageFolder
         // Decoding is the slow part (one decode per image; JPEGs at 1/8 scale): both cores share it.
         HashSet<string> unreadable = candidates.SelectMany(c => c.Files)
             .AsParallel()
-            .Where(f => !Decodes(Path.Combine(root, f)))
+            .Where(f => !InceptionImageFile.DecodesCompletely(Path.Combine(root, f)))
             .ToHashSet(StringComparer.Ordinal);
 
         var classes = new List<ImageClass>();
@@ -92,32 +91,6 @@ internal sealed class ImageFolder
         }
 
         return new ImageFolder(root, classes, unreadable.Order(StringComparer.Ordinal).ToList(), emptied, ignored);
-    }
-
-    /// <summary>
-    /// True when SkiaSharp decodes the whole file. <c>SKCodec.Create</c> alone reads only the header, which a JPEG
-    /// cut short keeps; LoadImages accepts such a file too (SkiaSharp reports the missing rows as "incomplete input"
-    /// and fills them in), so the pixels are decoded here, JPEGs at the 1/8 scale their DCT gives almost for free.
-    /// </summary>
-    public static bool Decodes(string path)
-    {
-        try
-        {
-            using SKCodec? codec = SKCodec.Create(path);
-            if (codec is null)
-            {
-                return false;
-            }
-
-            SKSizeI size = codec.GetScaledDimensions(1f / 8);
-            var info = new SKImageInfo(size.Width, size.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
-            using var bitmap = new SKBitmap(info);
-            return codec.GetPixels(info, bitmap.GetPixels()) == SKCodecResult.Success;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
