@@ -62,33 +62,94 @@ public sealed class TrainingFaultTests
     {
         var ml = new MLContext(seed: 1);
         var model = DigitsPipeline.Create(ml, DigitsPipeline.QuickOptions()).Fit(DigitsPipeline.SmallTrain(ml));
-        string scratch = Directory.CreateTempSubdirectory("inception-checkpoint-").FullName;
-        string mountPoint = Path.Combine(scratch, "small-disk");
-        Directory.CreateDirectory(mountPoint);
-        try
-        {
-            string measured = Path.Combine(scratch, "size.ckpt");
-            model.LastTransformer.SaveCheckpoint(measured);
-            long size = new FileInfo(measured).Length;
+        using var disk = SmallDisk.WithRoomForOneAndAHalf(model.LastTransformer.SaveCheckpoint);
+        string checkpoint = disk.WithPreviousFile("digits.ckpt");
+        byte[] previous = File.ReadAllBytes(checkpoint);
 
-            // A real full disk: a tmpfs with room for the previous checkpoint and half of another.
+        IOException e = Assert.Throws<IOException>(() => model.LastTransformer.SaveCheckpoint(checkpoint));
+
+        StringAssert.Contains(e.Message, "No space left on device");
+        CollectionAssert.AreEqual(previous, File.ReadAllBytes(checkpoint), "The previous checkpoint must be intact.");
+        CollectionAssert.AreEqual(new[] { checkpoint }, disk.Files(), "No temporary file may be left behind.");
+        Assert.HasCount(10, InceptionCheckpoint.Load(checkpoint).ClassNames, "The previous checkpoint still loads.");
+    }
+
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public void SaveAtomically_DiskFills_PreviousModelIntactWhereMLNetsSaveTruncatesIt()
+    {
+        // The user retrains a wider model over the previous one on a disk with room for the previous one and a half.
+        var ml = new MLContext(seed: 1);
+        IDataView train = DigitsPipeline.SmallTrain(ml);
+        var previousModel = DigitsPipeline.Create(ml, DigitsPipeline.QuickOptions()).Fit(train);
+        InceptionOptions wider = DigitsPipeline.QuickOptions();
+        wider.WidthMultiplier = 0.5;
+        var model = DigitsPipeline.Create(ml, wider).Fit(train);
+        using var disk = SmallDisk.WithRoomForOneAndAHalf(path => ml.Model.Save(previousModel, train.Schema, path));
+        string zip = disk.WithPreviousFile("model.zip");
+        byte[] previous = File.ReadAllBytes(zip);
+
+        IOException e = Assert.Throws<IOException>(() => ml.Model.SaveAtomically(model, train.Schema, zip));
+
+        StringAssert.Contains(e.Message, "No space left on device");
+        CollectionAssert.AreEqual(previous, File.ReadAllBytes(zip), "The previous model must be intact.");
+        CollectionAssert.AreEqual(new[] { zip }, disk.Files(), "No temporary file may be left behind.");
+        float[][] scores = ml.Model.Load(zip, out _).Transform(train).GetColumn<float[]>("Score").ToArray();
+        Assert.HasCount(200, scores, "The previous model still loads and scores.");
+
+        // Why SaveAtomically exists: ML.NET's own Save truncates the file before writing, so the same failure
+        // leaves the previous model broken.
+        Assert.Throws<IOException>(() => ml.Model.Save(model, train.Schema, zip));
+        Assert.IsFalse(previous.AsSpan().SequenceEqual(File.ReadAllBytes(zip)), "ML.NET's Save rewrote the file in place.");
+        Assert.Throws<Exception>(() => ml.Model.Load(zip, out _), "The previous model no longer loads after ML.NET's Save failed.");
+    }
+
+    /// <summary>
+    /// A real full disk: a tmpfs mounted in a temporary folder with room for one file of the measured size and half of
+    /// another. Mounting needs root (CAP_SYS_ADMIN), which CI has; elsewhere the test is inconclusive.
+    /// </summary>
+    private sealed class SmallDisk : IDisposable
+    {
+        private readonly string scratch;
+        private readonly string mountPoint;
+        private readonly string measured;
+
+        private SmallDisk(string scratch, string mountPoint, string measured)
+        {
+            this.scratch = scratch;
+            this.mountPoint = mountPoint;
+            this.measured = measured;
+        }
+
+        /// <summary>Writes a file with <paramref name="save"/> to measure it, then mounts a disk 1.5 times its size.</summary>
+        public static SmallDisk WithRoomForOneAndAHalf(Action<string> save)
+        {
+            string scratch = Directory.CreateTempSubdirectory("inception-small-disk-").FullName;
+            string mountPoint = Path.Combine(scratch, "small-disk");
+            Directory.CreateDirectory(mountPoint);
+            string measured = Path.Combine(scratch, "measured");
+            save(measured);
+            long size = new FileInfo(measured).Length;
             if (!Run("mount", "-t", "tmpfs", "-o", $"size={size * 3 / 2 / 1024}k", "tmpfs", mountPoint))
             {
+                Directory.Delete(scratch, recursive: true);
                 Assert.Inconclusive("Mounting a small tmpfs needs root (CAP_SYS_ADMIN); the writer's failure path is covered by AtomicWrite_WriterFailsHalfway_PreviousFileIntactAndNoTemporaryFile.");
             }
 
-            string checkpoint = Path.Combine(mountPoint, "digits.ckpt");
-            File.Copy(measured, checkpoint);
-            byte[] previous = File.ReadAllBytes(checkpoint);
-
-            IOException e = Assert.Throws<IOException>(() => model.LastTransformer.SaveCheckpoint(checkpoint));
-
-            StringAssert.Contains(e.Message, "No space left on device");
-            CollectionAssert.AreEqual(previous, File.ReadAllBytes(checkpoint), "The previous checkpoint must be intact.");
-            CollectionAssert.AreEqual(new[] { checkpoint }, Directory.GetFiles(mountPoint), "No temporary file may be left behind.");
-            Assert.HasCount(10, InceptionCheckpoint.Load(checkpoint).ClassNames, "The previous checkpoint still loads.");
+            return new SmallDisk(scratch, mountPoint, measured);
         }
-        finally
+
+        /// <summary>Copies the measured file onto the disk as the user's previous file and returns its path.</summary>
+        public string WithPreviousFile(string name)
+        {
+            string path = Path.Combine(mountPoint, name);
+            File.Copy(measured, path);
+            return path;
+        }
+
+        public string[] Files() => Directory.GetFiles(mountPoint);
+
+        public void Dispose()
         {
             Run("umount", mountPoint);
             Directory.Delete(scratch, recursive: true);

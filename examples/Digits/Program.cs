@@ -49,7 +49,7 @@ Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
 // 4. Save in ML.NET's format, load it back and predict single images.
 string modelPath = Path.Combine(Path.GetTempPath(), "inception-digits-model.zip");
-ml.Model.Save(model, train.Schema, modelPath);
+ml.Model.SaveAtomically(model, train.Schema, modelPath);  // replaces an earlier model.zip only once complete
 ITransformer loaded = ml.Model.Load(modelPath, out _);
 var withNames = loaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test)));
 using var engine = ml.Model.CreatePredictionEngine<DigitImage, DigitPrediction>(withNames);

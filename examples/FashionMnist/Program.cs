@@ -229,7 +229,7 @@ AnsiConsole.Write(confusion);
 // 4. Save the model in ML.NET's format, load it back and predict single images with a PredictionEngine.
 Directory.CreateDirectory(output);
 string modelPath = Path.Combine(output, "model.zip");
-ml.Model.Save(model, train.Schema, modelPath);
+ml.Model.SaveAtomically(model, train.Schema, modelPath);  // replaces an earlier model.zip only once complete
 ITransformer loaded = ml.Model.Load(modelPath, out _);
 ITransformer withNames = loaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test)));
 AnsiConsole.MarkupLineInterpolated($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024:N0} KB), reloaded; predictions for {pixelSamples?.Count ?? fileSamples!.Count} test images:");
