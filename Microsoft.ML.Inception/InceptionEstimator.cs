@@ -64,6 +64,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             }
         }
 
+        TestTimeViews.Require(options.TestTimeAugmentation, image.Height, image.Width);
         TrainingDevice.Require(options.Device);
         InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
@@ -111,9 +112,10 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             var trainer = new InceptionTrainer(options, channel, seed);
             TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume);
             using GoogLeNet network = trained.Network;
-            byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width, label.ClassNames);
+            byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width, label.ClassNames, options.TestTimeAugmentation);
             ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
-            TransformerChain<ITransformer> scoring = ScoringChain.Build(catalog, options, image, channels, onnx, head, input.Schema);
+            var scoringContext = new ScoringContext(catalog, options, image, channels, head, input.Schema);
+            TransformerChain<ITransformer> scoring = ScoringChain.Build(scoringContext, onnx);
             var checkpoint = new InceptionCheckpoint(
                 new CheckpointMetadata
                 {
@@ -129,7 +131,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
                 },
                 trained.Weights,
                 trained.OptimizerState);
-            return new InceptionTransformer(scoring, onnx, checkpoint, trained.BestEpoch, invalid);
+            return new InceptionTransformer(scoring, onnx, checkpoint, trained.BestEpoch, invalid, scoringContext);
         }
         finally
         {

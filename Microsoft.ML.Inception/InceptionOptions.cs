@@ -87,6 +87,14 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool HorizontalFlip { get; set; } = true;
 
+    /// <summary>
+    /// Views of each image to score and average at prediction time (horizontal flip, 10 crops or the paper's 144 crops);
+    /// part of the trained model's ONNX graph, so it survives saving and loading. Training is not affected; validation
+    /// during training scores one view. <see cref="InceptionTransformer.WithTestTimeAugmentation"/> changes it on a trained model.
+    /// </summary>
+    /// <value>The default value is <see cref="InceptionTestTimeAugmentation.None"/>.</value>
+    public InceptionTestTimeAugmentation TestTimeAugmentation { get; set; }
+
     /// <summary>Images to validate on after every epoch, with the same columns as the training data.</summary>
     /// <value>The default value is <see langword="null"/>. Cannot be combined with <see cref="ValidationFraction"/>.</value>
     public IDataView? ValidationSet { get; set; }
@@ -187,6 +195,7 @@ public sealed partial class InceptionOptions
         }
 
         Check(Enum.IsDefined(InvalidImages), nameof(InvalidImages), "Fail or Skip", InvalidImages);
+        Check(Enum.IsDefined(TestTimeAugmentation), nameof(TestTimeAugmentation), "None, HorizontalFlip, TenCrop or Crops144", TestTimeAugmentation);
         Check(ImageSourceColumnName is null || !string.IsNullOrWhiteSpace(ImageSourceColumnName), nameof(ImageSourceColumnName), "null or a column name", ImageSourceColumnName);
         Check(ImageFolder is null || ImageSourceColumnName is not null, nameof(ImageFolder), $"null when {nameof(ImageSourceColumnName)} is not set", ImageFolder);
         Check(ImageFolder is null || Directory.Exists(ImageFolder), nameof(ImageFolder), "null or an existing folder", ImageFolder);

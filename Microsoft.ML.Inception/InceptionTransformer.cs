@@ -20,11 +20,14 @@ public sealed class InceptionTransformer : ITransformer
 
     private readonly InceptionCheckpoint checkpoint;
 
+    private readonly ScoringContext context;
+
     internal InceptionTransformer(
-        TransformerChain<ITransformer> scoring, byte[] onnxModel, InceptionCheckpoint checkpoint, int bestEpoch, IReadOnlyList<InceptionSkippedImage> skippedImages)
+        TransformerChain<ITransformer> scoring, byte[] onnxModel, InceptionCheckpoint checkpoint, int bestEpoch, IReadOnlyList<InceptionSkippedImage> skippedImages, ScoringContext context)
     {
         this.scoring = scoring;
         this.checkpoint = checkpoint;
+        this.context = context;
         OnnxModel = onnxModel;
         BestEpoch = bestEpoch;
         SkippedImages = skippedImages;
@@ -60,6 +63,12 @@ public sealed class InceptionTransformer : ITransformer
     /// <summary>Per-channel standard deviation the centred pixel values are divided by (part of the model).</summary>
     public IReadOnlyList<float> NormalizationStandardDeviation => checkpoint.Metadata.StandardDeviation;
 
+    /// <summary>The views of each image this model scores and averages (see <see cref="InceptionOptions.TestTimeAugmentation"/>).</summary>
+    public InceptionTestTimeAugmentation TestTimeAugmentation => context.Options.TestTimeAugmentation;
+
+    /// <summary>The training options' column names and settings this model scores with.</summary>
+    internal ScoringContext Context => context;
+
     /// <inheritdoc/>
     public bool IsRowToRowMapper => ((ITransformer)scoring).IsRowToRowMapper;
 
@@ -90,6 +99,30 @@ public sealed class InceptionTransformer : ITransformer
     /// <summary>Writes the training state (see <see cref="InceptionCheckpoint"/>) to a file; an existing file is replaced only once the new one is complete.</summary>
     /// <param name="path">The file to write.</param>
     public void SaveCheckpoint(string path) => checkpoint.Save(path);
+
+    /// <summary>
+    /// The same trained network scoring with other test-time views: a new transformer whose ONNX graph averages the
+    /// softmax over the views of <paramref name="augmentation"/>; this one is unchanged. Nothing is retrained.
+    /// </summary>
+    /// <param name="augmentation">The views to score.</param>
+    /// <returns>The model with the new scoring.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The scheme is undefined or cannot crop this model's image size.</exception>
+    public InceptionTransformer WithTestTimeAugmentation(InceptionTestTimeAugmentation augmentation)
+    {
+        if (!Enum.IsDefined(augmentation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, "Not a defined test-time augmentation.");
+        }
+
+        TestTimeViews.Require(augmentation, ImageHeight, ImageWidth);
+        InceptionOptions options = context.Options.Clone();
+        options.TestTimeAugmentation = augmentation;
+        using GoogLeNet network = checkpoint.CreateNetwork();
+        byte[] onnx = GoogLeNetOnnxExporter.Export(
+            network, [.. NormalizationMean], [.. NormalizationStandardDeviation], ImageHeight, ImageWidth, ClassNames, augmentation);
+        ScoringContext scoringContext = context with { Options = options };
+        return new InceptionTransformer(ScoringChain.Build(scoringContext, onnx), onnx, checkpoint, BestEpoch, SkippedImages, scoringContext);
+    }
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => scoring.GetOutputSchema(inputSchema);

@@ -62,6 +62,25 @@ public sealed class InceptionCheckpoint
 
     internal CheckpointMetadata Metadata { get; }
 
+    /// <summary>A new network with this checkpoint's options and weights, in eval mode on the CPU; the caller disposes it.</summary>
+    /// <returns>The trained network.</returns>
+    public GoogLeNet CreateNetwork()
+    {
+        var network = new GoogLeNet(Network);
+        try
+        {
+            using var weights = new MemoryStream(Weights, writable: false);
+            network.load(weights);
+            network.eval();
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
     internal byte[] Weights { get; }
 
     internal byte[] OptimizerState { get; }

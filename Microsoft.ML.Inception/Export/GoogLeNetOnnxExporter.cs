@@ -25,18 +25,67 @@ internal static class GoogLeNetOnnxExporter
     public const string ArgmaxOutput = "InceptionArgmax";
     public const string BatchProbabilitiesOutput = "probabilities";
 
-    public static byte[] Export(GoogLeNet network, float[] mean, float[] std, int height, int width, IReadOnlyList<string>? classNames = null)
+    public static byte[] Export(
+        GoogLeNet network, float[] mean, float[] std, int height, int width, IReadOnlyList<string>? classNames = null,
+        InceptionTestTimeAugmentation augmentation = InceptionTestTimeAugmentation.None) =>
+        Export([new OnnxMember(network, mean, std)], height, width, classNames, augmentation);
+
+    /// <summary>
+    /// Writes one model that scores every member network on every test-time view of the input and averages their
+    /// softmax probabilities (views first, then members); each member keeps its own input normalisation.
+    /// </summary>
+    public static byte[] Export(
+        IReadOnlyList<OnnxMember> members, int height, int width, IReadOnlyList<string>? classNames, InceptionTestTimeAugmentation augmentation)
     {
+        GoogLeNetOptions first = members[0].Network.Options;
+        var g = new OnnxGraphBuilder();
+        int c = first.InputChannels;
+        int k = first.NumberOfClasses;
+        g.Input(InputName, -1, c, height, width);
+        var memberProbabilities = new List<string>();
+        for (int i = 0; i < members.Count; i++)
+        {
+            string prefix = members.Count == 1 ? string.Empty : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"member{i}.");
+            string output = members.Count == 1 ? BatchProbabilitiesOutput : g.Name(prefix + "probabilities");
+            memberProbabilities.Add(WriteMember(g, members[i], prefix, height, width, augmentation, output));
+        }
+
+        string probabilities = members.Count == 1
+            ? memberProbabilities[0]
+            : g.Node("Mean", [.. memberProbabilities], BatchProbabilitiesOutput);
+        g.Output(BatchProbabilitiesOutput, -1, k);
+
+        // One image at a time (ML.NET's ApplyOnnxModel): the first image's K-vectors, without the batch axis.
+        string firstImage = g.Int64Initializer("first_image", 0);
+        string firstProbabilities = g.Node("Gather", [probabilities, firstImage], g.Name("first_probabilities"), ("axis", 0L));
+        g.Node("Squeeze", [firstProbabilities, firstImage], ScoreOutput);
+        g.Output(ScoreOutput, k);
+        string max = g.Node("ReduceMax", [firstProbabilities], g.Name("max"), ("axes", new long[] { 1 }), ("keepdims", 1L));
+        string isMax = g.Node("Equal", [firstProbabilities, max], g.Name("is_max"));
+        string oneHot = g.Node("Cast", [isMax], g.Name("one_hot"), ("to", 1L));
+        g.Node("Squeeze", [oneHot, firstImage], ArgmaxOutput);
+        g.Output(ArgmaxOutput, k);
+        if (classNames is not null)
+        {
+            SlotNames(g, ScoreOutput, classNames);
+        }
+
+        return g.ToBytes(typeof(GoogLeNetOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
+    }
+
+    /// <summary>One network: normalisation, the test-time views, GoogLeNet, softmax and the average over the views.</summary>
+    private static string WriteMember(
+        OnnxGraphBuilder g, OnnxMember member, string prefix, int height, int width, InceptionTestTimeAugmentation augmentation, string output)
+    {
+        GoogLeNet network = member.Network;
         GoogLeNetOptions o = network.Options;
         Dictionary<string, float[]> weights = ReadStateDict(network);
-        var g = new OnnxGraphBuilder();
-        var writer = new Writer(g, weights, o.Variant, height, width);
+        var writer = new Writer(g, weights, prefix, o.Variant, height, width);
         int c = o.InputChannels;
         int k = o.NumberOfClasses;
-        g.Input(InputName, -1, c, height, width);
-
-        string x = g.Node("Sub", [InputName, g.Initializer("mean", mean, 1, c, 1, 1)], g.Name("centred"));
-        x = g.Node("Div", [x, g.Initializer("std", std, 1, c, 1, 1)], g.Name("normalised"));
+        string x = g.Node("Sub", [InputName, g.Initializer(prefix + "mean", member.Mean, 1, c, 1, 1)], g.Name("centred"));
+        x = g.Node("Div", [x, g.Initializer(prefix + "std", member.StandardDeviation, 1, c, 1, 1)], g.Name("normalised"));
+        (x, int views) = TestTimeViews.Write(g, x, augmentation, height, width);
         x = writer.Conv(x, "conv1", 7, 2, 3);
         x = writer.MaxPool(x, 3, 2, 0);
         bool lrn = o.Variant == GoogLeNetVariant.Paper && o.LocalResponseNormalization;
@@ -69,28 +118,11 @@ internal static class GoogLeNetOnnxExporter
 
         x = g.Node("GlobalAveragePool", [x], g.Name("pooled"));
         x = g.Node("Flatten", [x], g.Name("features"), ("axis", 1L));
-        string fcWeight = g.Initializer("fc.weight", weights["fc.weight"], k, network.FeatureChannels);
-        string fcBias = g.Initializer("fc.bias", weights["fc.bias"], k);
-        x = g.Node("Gemm", [x, fcWeight, fcBias], "logits", ("transB", 1L));
-        string probabilities = g.Node("Softmax", [x], BatchProbabilitiesOutput, ("axis", 1L));
-        g.Output(BatchProbabilitiesOutput, -1, k);
-
-        // One image at a time (ML.NET's ApplyOnnxModel): the first image's K-vectors, without the batch axis.
-        string first = g.Int64Initializer("first_image", 0);
-        string firstProbabilities = g.Node("Gather", [probabilities, first], g.Name("first_probabilities"), ("axis", 0L));
-        g.Node("Squeeze", [firstProbabilities, first], ScoreOutput);
-        g.Output(ScoreOutput, k);
-        string max = g.Node("ReduceMax", [firstProbabilities], g.Name("max"), ("axes", new long[] { 1 }), ("keepdims", 1L));
-        string isMax = g.Node("Equal", [firstProbabilities, max], g.Name("is_max"));
-        string oneHot = g.Node("Cast", [isMax], g.Name("one_hot"), ("to", 1L));
-        g.Node("Squeeze", [oneHot, first], ArgmaxOutput);
-        g.Output(ArgmaxOutput, k);
-        if (classNames is not null)
-        {
-            SlotNames(g, ScoreOutput, classNames);
-        }
-
-        return g.ToBytes(typeof(GoogLeNetOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0");
+        string fcWeight = g.Initializer(prefix + "fc.weight", weights["fc.weight"], k, network.FeatureChannels);
+        string fcBias = g.Initializer(prefix + "fc.bias", weights["fc.bias"], k);
+        x = g.Node("Gemm", [x, fcWeight, fcBias], g.Name(prefix + "logits"), ("transB", 1L));
+        string probabilities = g.Node("Softmax", [x], views == 1 ? output : g.Name(prefix + "view_probabilities"), ("axis", 1L));
+        return views == 1 ? probabilities : TestTimeViews.Average(g, probabilities, views, k, output);
     }
 
     /// <summary>
@@ -125,29 +157,29 @@ internal static class GoogLeNetOnnxExporter
     }
 
     /// <summary>Emits convolution units and pools while tracking the feature map's height and width.</summary>
-    private sealed class Writer(OnnxGraphBuilder g, Dictionary<string, float[]> weights, GoogLeNetVariant variant, int height, int width)
+    private sealed class Writer(OnnxGraphBuilder g, Dictionary<string, float[]> weights, string prefix, GoogLeNetVariant variant, int height, int width)
     {
         private int h = height;
         private int w = width;
 
-        public string Conv(string x, string prefix, int kernel, int stride, int padding, bool trackShape = true)
+        public string Conv(string x, string layer, int kernel, int stride, int padding, bool trackShape = true)
         {
-            float[] weight = weights[prefix + ".conv.weight"];
+            float[] weight = weights[layer + ".conv.weight"];
             int outputs;
             float[] bias;
             float[] folded;
             if (variant == GoogLeNetVariant.Paper)
             {
-                bias = weights[prefix + ".conv.bias"];
+                bias = weights[layer + ".conv.bias"];
                 outputs = bias.Length;
                 folded = weight;
             }
             else
             {
-                float[] gamma = weights[prefix + ".bn.weight"];
-                float[] beta = weights[prefix + ".bn.bias"];
-                float[] runningMean = weights[prefix + ".bn.running_mean"];
-                float[] runningVar = weights[prefix + ".bn.running_var"];
+                float[] gamma = weights[layer + ".bn.weight"];
+                float[] beta = weights[layer + ".bn.bias"];
+                float[] runningMean = weights[layer + ".bn.running_mean"];
+                float[] runningVar = weights[layer + ".bn.running_var"];
                 outputs = gamma.Length;
                 bias = new float[outputs];
                 folded = new float[weight.Length];
@@ -164,12 +196,12 @@ internal static class GoogLeNetOnnxExporter
             }
 
             int inputs = weight.Length / (outputs * kernel * kernel);
-            string wName = g.Initializer(prefix + ".weight", folded, outputs, inputs, kernel, kernel);
-            string bName = g.Initializer(prefix + ".bias", bias, outputs);
+            string wName = g.Initializer(prefix + layer + ".weight", folded, outputs, inputs, kernel, kernel);
+            string bName = g.Initializer(prefix + layer + ".bias", bias, outputs);
             string y = g.Node(
                 "Conv",
                 [x, wName, bName],
-                g.Name(prefix + ".conv"),
+                g.Name(prefix + layer + ".conv"),
                 ("kernel_shape", new long[] { kernel, kernel }),
                 ("strides", new long[] { stride, stride }),
                 ("pads", new long[] { padding, padding, padding, padding }));
@@ -179,7 +211,7 @@ internal static class GoogLeNetOnnxExporter
                 w = GoogLeNetArchitecture.ConvolutionOutput(w, kernel, stride, padding);
             }
 
-            return g.Node("Relu", [y], g.Name(prefix + ".relu"));
+            return g.Node("Relu", [y], g.Name(prefix + layer + ".relu"));
         }
 
         public string MaxPool(string x, int kernel, int stride, int padding, bool trackShape = true)

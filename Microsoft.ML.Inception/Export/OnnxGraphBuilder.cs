@@ -62,7 +62,7 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>Adds a node; attributes are (name, value) with value a long, float, long[], float[] or string[].</summary>
+    /// <summary>Adds a node; attributes are (name, value) with value a long, float, string, long[] or string[].</summary>
     public string Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>
         Node(op, string.Empty, output, inputs, output, attributes);
 
@@ -79,6 +79,7 @@ internal sealed class OnnxGraphBuilder
             {
                 long l => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = l },
                 float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
+                string text => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(text) },
                 long[] ls => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ls } },
                 string[] ss => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings, Strings = { ss.Select(ByteString.CopyFromUtf8) } },
                 _ => throw new ArgumentException($"Unsupported attribute type {value.GetType()} for {name}."),

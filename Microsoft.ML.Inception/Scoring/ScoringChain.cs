@@ -12,9 +12,9 @@ internal static class ScoringChain
     private const string HeadScore = DefaultColumnNames.Score;
     private const string HeadPredictedLabel = DefaultColumnNames.PredictedLabel;
 
-    public static TransformerChain<ITransformer> Build(
-        TransformsCatalog catalog, InceptionOptions options, ImageColumn image, int channels, byte[] onnx, ITransformer head, DataViewSchema inputSchema)
+    public static TransformerChain<ITransformer> Build(ScoringContext context, byte[] onnx)
     {
+        (TransformsCatalog catalog, InceptionOptions options, ImageColumn image, int channels, ITransformer head, DataViewSchema inputSchema) = context;
         var parts = new List<ITransformer>();
         DataViewSchema schema = inputSchema;
         void Add(ITransformer transformer)
