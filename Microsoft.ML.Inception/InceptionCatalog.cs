@@ -47,4 +47,20 @@ public static class InceptionCatalog
         ArgumentNullException.ThrowIfNull(options);
         return new InceptionEstimator(catalog, options);
     }
+
+    /// <summary>
+    /// Creates an <see cref="InceptionEnsembleEstimator"/>: <paramref name="models"/> models trained with the same options
+    /// and seeds s, s + 1, ..., combined into one that averages their softmax probabilities.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog (<c>mlContext.Transforms</c>).</param>
+    /// <param name="options">The options of every model; copied, never modified.</param>
+    /// <param name="models">How many models to train (at least 2; the GoogLeNet paper used 7).</param>
+    /// <returns>The estimator.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Some options are invalid, or <paramref name="models"/> is below 2.</exception>
+    public static InceptionEnsembleEstimator InceptionEnsemble(this TransformsCatalog catalog, InceptionOptions options, int models = 3)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new InceptionEnsembleEstimator(catalog, options, models);
+    }
 }
