@@ -66,6 +66,9 @@ public sealed class InceptionTransformer : ITransformer
     /// <summary>The views of each image this model scores and averages (see <see cref="InceptionOptions.TestTimeAugmentation"/>).</summary>
     public InceptionTestTimeAugmentation TestTimeAugmentation => context.Options.TestTimeAugmentation;
 
+    /// <summary>How many views of each image the network scores: 1, 2 (flip), 10 (ten crops), or 48 or 144 (the paper's crops of a square or other image).</summary>
+    public int TestTimeViewCount => TestTimeViews.Count(TestTimeAugmentation, ImageHeight, ImageWidth);
+
     /// <summary>The training options' column names and settings this model scores with.</summary>
     internal ScoringContext Context => context;
 
