@@ -166,10 +166,15 @@ public sealed class InceptionCheckpoint
             // A checkpoint is data from anywhere: its entries may unpack only to what a network of its (validated)
             // options can need, so a crafted archive cannot make this allocate gigabytes.
             long weightsLimit = MaximumWeightsBytes(metadata.Network);
-            return new InceptionCheckpoint(
-                metadata,
-                ReadEntry(archive, WeightsEntry, source, weightsLimit),
-                ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit));
+            byte[] weights = ReadEntry(archive, WeightsEntry, source, weightsLimit);
+
+            // Nor may a tensor header within them claim more than the bytes there: TorchSharp allocates from it.
+            if (StateDictFormat.Problem(weights) is string problem)
+            {
+                throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {WeightsEntry} {problem}.");
+            }
+
+            return new InceptionCheckpoint(metadata, weights, ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit));
         }
         catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or NotSupportedException)
         {
