@@ -17,10 +17,14 @@ public sealed class InceptionEnsembleTransformer : ITransformer
 {
     private readonly TransformerChain<ITransformer> scoring;
 
-    private InceptionEnsembleTransformer(IReadOnlyList<InceptionTransformer> members, TransformerChain<ITransformer> scoring, byte[] onnxModel, InceptionTestTimeAugmentation augmentation)
+    /// <summary>The file the ONNX Runtime session was created from; held so that it lives (for saving) as long as this model.</summary>
+    private readonly TemporaryOnnxFile onnxFile;
+
+    private InceptionEnsembleTransformer(
+        IReadOnlyList<InceptionTransformer> members, (TransformerChain<ITransformer> Chain, TemporaryOnnxFile OnnxFile) scoring, byte[] onnxModel, InceptionTestTimeAugmentation augmentation)
     {
+        (this.scoring, onnxFile) = scoring;
         Members = members;
-        this.scoring = scoring;
         OnnxModel = onnxModel;
         TestTimeAugmentation = augmentation;
     }
@@ -81,8 +85,7 @@ public sealed class InceptionEnsembleTransformer : ITransformer
             byte[] onnx = GoogLeNetOnnxExporter.Export(onnxMembers, first.ImageHeight, first.ImageWidth, first.ClassNames, views);
             InceptionOptions options = first.Context.Options.Clone();
             options.TestTimeAugmentation = views;
-            TransformerChain<ITransformer> scoring = ScoringChain.Build(first.Context with { Options = options }, onnx);
-            return new InceptionEnsembleTransformer(all, scoring, onnx, views);
+            return new InceptionEnsembleTransformer(all, ScoringChain.Build(first.Context with { Options = options }, onnx), onnx, views);
         }
         finally
         {

@@ -112,10 +112,13 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             var trainer = new InceptionTrainer(options, channel, seed);
             TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume);
             using GoogLeNet network = trained.Network;
+
+            // A cancellation during the last batch still cancels: no model is returned once the token is set.
+            options.CancellationToken.ThrowIfCancellationRequested();
             byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width, label.ClassNames, options.TestTimeAugmentation);
             ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
             var scoringContext = new ScoringContext(catalog, options, image, channels, head, input.Schema);
-            TransformerChain<ITransformer> scoring = ScoringChain.Build(scoringContext, onnx);
+            (TransformerChain<ITransformer> Chain, TemporaryOnnxFile OnnxFile) scoring = ScoringChain.Build(scoringContext, onnx);
             var checkpoint = new InceptionCheckpoint(
                 new CheckpointMetadata
                 {

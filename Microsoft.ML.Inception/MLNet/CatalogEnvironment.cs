@@ -29,4 +29,15 @@ internal static class CatalogEnvironment
         throw new NotSupportedException(
             $"Microsoft.ML.Inception could not reach the MLContext behind the transforms catalog ({InterfaceName}.Environment is missing in Microsoft.ML {typeof(TransformsCatalog).Assembly.GetName().Version}). It supports Microsoft.ML 5.x.");
     }
+
+    /// <summary>
+    /// The folder the catalog's MLContext keeps temporary files in (<c>MLContext.TempFilePath</c>), read through ML.NET's
+    /// internal <c>IHostEnvironmentInternal</c> that every environment of an MLContext implements; null if unavailable.
+    /// </summary>
+    public static string? TempFilePath(TransformsCatalog catalog)
+    {
+        IHostEnvironment environment = Get(catalog);
+        Type? internalInterface = environment.GetType().GetInterfaces().FirstOrDefault(i => i.FullName == "Microsoft.ML.Runtime.IHostEnvironmentInternal");
+        return internalInterface?.GetProperty("TempFilePath")?.GetValue(environment) as string;
+    }
 }
