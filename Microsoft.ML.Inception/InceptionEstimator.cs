@@ -66,6 +66,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 
         TrainingDevice.Require(options.Device);
         InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
+        StoredWeights? pretrained = options.PretrainedWeights is string weightsPath ? LoadCompatibleWeights(weightsPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
         int? resumedChannels = resume?.Network.InputChannels;
@@ -109,7 +110,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"Training GoogLeNet ({options.Variant}, width {options.WidthMultiplier}) on {train.Count} {image.Width}x{image.Height} images with {channels} channel(s), {label.ClassCount} classes{(validation is null ? string.Empty : $", validating on {validation.Count}")}{(skipped > 0 ? $"; skipped {skipped} rows without a label" : string.Empty)}."));
             var trainer = new InceptionTrainer(options, channel, seed);
-            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume);
+            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume, pretrained);
             using GoogLeNet network = trained.Network;
             byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width, label.ClassNames);
             ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
@@ -203,6 +204,24 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         }
 
         return checkpoint;
+    }
+
+    /// <summary>
+    /// Reads the pretrained weights and checks them against the network these options build, before any image is read:
+    /// a file for another variant or width fails here with every tensor that does not fit. The image column's channel
+    /// count stands in for the network's (grey images later train one channel; conv1 adapts either way).
+    /// </summary>
+    private StoredWeights LoadCompatibleWeights(string path, ImageColumn image, LabelColumn label)
+    {
+        StoredWeights weights = WeightFile.Read(path, "pretrained weights");
+        using var probe = new GoogLeNet(options.NetworkOptions(label.ClassCount, image.Channels));
+        GoogLeNetWeightMatch match = GoogLeNetWeightMatch.Create(probe, weights);
+        if (!match.Fits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InceptionOptions.PretrainedWeights), match.Describe(path));
+        }
+
+        return weights;
     }
 
     private static SchemaShape.Column? Find(SchemaShape shape, string name) =>
