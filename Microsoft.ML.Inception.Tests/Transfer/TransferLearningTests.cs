@@ -60,6 +60,21 @@ public sealed class TransferLearningTests
     }
 
     [TestMethod]
+    public void HeadOnly_ValidationOnCachedFeatures_MatchesScoringTheSameImages()
+    {
+        var ml = new MLContext();
+        InceptionOptions options = DigitsTransfer.FineTuning(InceptionFineTuning.HeadOnly, epochs: 3);
+        IDataView test = DigitsPipeline.Preprocessing(ml).Fit(DigitsTransfer.HighDigits(ml, DigitImages.Train)).Transform(DigitsTransfer.HighDigits(ml, DigitImages.Test));
+        options.ValidationSet = test;
+
+        (TransformerChain<InceptionTransformer> model, double accuracy) = DigitsTransfer.FitHighDigits(options);
+
+        // Validation ran the head on the cached features; scoring runs the whole exported network on the images.
+        Assert.IsTrue(model.LastTransformer.History.All(h => h.ValidationAccuracy is not null));
+        Assert.AreEqual(model.LastTransformer.History[^1].ValidationAccuracy!.Value, accuracy, 0.0101, "At most one of the 100 images may differ (ONNX and TorchSharp round differently).");
+    }
+
+    [TestMethod]
     public void Full_WithALowerBackboneLearningRate_LearnsAndChangesTheBackbone()
     {
         InceptionOptions options = DigitsTransfer.FineTuning(InceptionFineTuning.Full, epochs: 2);
