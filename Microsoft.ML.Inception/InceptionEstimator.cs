@@ -21,6 +21,9 @@ namespace Microsoft.ML.Inception;
 /// losses (weight 0.3), learning-rate schedules, random crop and flip, validation after each epoch and early
 /// stopping that keeps the best weights. The training images are read into memory once (one byte per pixel for
 /// ML.NET images). Same seed, data and options on the CPU give identical models.</para>
+/// <para>Transfer learning: <see cref="InceptionOptions.PretrainedWeights"/> starts from a weight file (safetensors or
+/// TorchSharp's format), and <see cref="InceptionOptions.FineTuning"/> trains everything (the backbone optionally at a
+/// lower learning rate) or only the classifier on features of the frozen backbone computed once.</para>
 /// </remarks>
 public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 {
@@ -67,6 +70,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         TestTimeViews.Require(options.TestTimeAugmentation, image.Height, image.Width);
         TrainingDevice.Require(options.Device);
         InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
+        StoredWeights? pretrained = options.PretrainedWeights is string weightsPath ? LoadCompatibleWeights(weightsPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
         int? resumedChannels = resume?.Network.InputChannels;
@@ -110,7 +114,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"Training GoogLeNet ({options.Variant}, width {options.WidthMultiplier}) on {train.Count} {image.Width}x{image.Height} images with {channels} channel(s), {label.ClassCount} classes{(validation is null ? string.Empty : $", validating on {validation.Count}")}{(skipped > 0 ? $"; skipped {skipped} rows without a label" : string.Empty)}."));
             var trainer = new InceptionTrainer(options, channel, seed);
-            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume);
+            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume, pretrained);
             using GoogLeNet network = trained.Network;
 
             // A cancellation during the last batch still cancels: no model is returned once the token is set.
@@ -208,6 +212,26 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         }
 
         return checkpoint;
+    }
+
+    /// <summary>
+    /// Reads the pretrained weights and checks them against the network these options build, before any image is read:
+    /// a file for another variant or width fails here with every tensor that does not fit. The network's channel count is
+    /// known only once the images are read (grey images train one channel), and conv1 adapts between 1 and 3 channels
+    /// either way, so the check takes the file's, and an error shows only the differences that matter.
+    /// </summary>
+    private StoredWeights LoadCompatibleWeights(string path, ImageColumn image, LabelColumn label)
+    {
+        StoredWeights weights = WeightFile.Read(path, "pretrained weights");
+        int channels = weights.TryGet("conv1.conv.weight", out StoredTensor conv1) && conv1.Shape is [_, 1 or 3, _, _] ? (int)conv1.Shape[1] : image.Channels;
+        using var probe = new GoogLeNet(options.NetworkOptions(label.ClassCount, channels));
+        GoogLeNetWeightMatch match = GoogLeNetWeightMatch.Create(probe, weights);
+        if (!match.Fits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InceptionOptions.PretrainedWeights), match.Describe(path));
+        }
+
+        return weights;
     }
 
     private static SchemaShape.Column? Find(SchemaShape shape, string name) =>

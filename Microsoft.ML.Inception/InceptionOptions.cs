@@ -161,8 +161,43 @@ public sealed partial class InceptionOptions
     /// optimiser state, network options, normalisation and epoch count carry on, and <see cref="Epochs"/> more epochs run.
     /// The data must have the checkpoint's classes and image size. The learning-rate schedule spans the new epochs.
     /// </summary>
-    /// <value>The default value is <see langword="null"/> (train from scratch).</value>
+    /// <value>The default value is <see langword="null"/> (train from scratch). Cannot be combined with <see cref="PretrainedWeights"/>;
+    /// <see cref="FineTuning"/> <see cref="InceptionFineTuning.HeadOnly"/> goes on training only the classifier.</value>
     public string? ResumeFrom { get; set; }
+
+    /// <summary>
+    /// A weight file to start from instead of fresh weights (transfer learning): safetensors, such as torchvision's ImageNet
+    /// GoogLeNet converted as the README shows or a file <see cref="InceptionTransformer.SaveWeights(string)"/> wrote, or
+    /// TorchSharp's format (<c>Module.save</c>). Tensors map by name, one to one onto torchvision's names for the
+    /// <see cref="GoogLeNetVariant.TorchVision"/> variant, so <see cref="Variant"/> and <see cref="WidthMultiplier"/> must be
+    /// those of the network the weights come from. The classifiers (<c>fc</c>, <c>aux1.fc2</c>, <c>aux2.fc2</c>) start afresh
+    /// when the file is for another number of classes (and are loaded when it is for as many, assumed to be the same classes
+    /// in key order); auxiliary classifiers the file lacks start afresh; colour conv1 weights are summed for grey images.
+    /// Any other mismatch fails before training with an error listing the missing, unexpected and wrongly shaped tensors;
+    /// see <see cref="GoogLeNetWeights"/>. Normalisation is still computed from the training data unless
+    /// <see cref="NormalizationMean"/> and <see cref="NormalizationStandardDeviation"/> are set.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (fresh weights). Cannot be combined with <see cref="ResumeFrom"/>.</value>
+    public string? PretrainedWeights { get; set; }
+
+    /// <summary>
+    /// What trains when <see cref="PretrainedWeights"/> or <see cref="ResumeFrom"/> gives the network its weights:
+    /// <see cref="InceptionFineTuning.Full"/> (everything, the backbone at <see cref="BackboneLearningRateFactor"/> times the
+    /// learning rate) or <see cref="InceptionFineTuning.HeadOnly"/> (the classifier on cached features of the frozen backbone).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="InceptionFineTuning.Full"/> with <see cref="PretrainedWeights"/> or
+    /// <see cref="ResumeFrom"/>, <see cref="InceptionFineTuning.FromScratch"/> without. <see cref="InceptionFineTuning.FromScratch"/>
+    /// cannot be combined with either; <see cref="InceptionFineTuning.Full"/> and <see cref="InceptionFineTuning.HeadOnly"/> need one of them.</value>
+    public InceptionFineTuning? FineTuning { get; set; }
+
+    /// <summary>
+    /// Multiplies the learning rate of the backbone (every layer but the classifiers <c>fc</c>, <c>aux1</c> and <c>aux2</c>) in
+    /// <see cref="InceptionFineTuning.Full"/> fine-tuning, so pretrained features change slowly while the new classifier
+    /// learns at the full rate; 0.1 is typical. The schedule scales both rates alike.
+    /// </summary>
+    /// <value>The default value is 1 (one learning rate for every layer). Must be greater than 0 and at most 1, and 1 unless
+    /// fine-tuning is <see cref="InceptionFineTuning.Full"/>.</value>
+    public double BackboneLearningRateFactor { get; set; } = 1.0;
 
     /// <summary>Called after every epoch with its metrics (on the training thread).</summary>
     /// <value>The default value is <see langword="null"/>.</value>
@@ -221,6 +256,13 @@ public sealed partial class InceptionOptions
         Check(ImageHeight is null || ImageHeight >= GoogLeNetOptions.MinimumImageSize, nameof(ImageHeight), $"at least {GoogLeNetOptions.MinimumImageSize}", ImageHeight);
         Check(NormalizationMean is null || NormalizationMean.Count is 1 or 3, nameof(NormalizationMean), "one value per channel (1 or 3 values)", NormalizationMean?.Count);
         Check(NormalizationStandardDeviation is null || (NormalizationStandardDeviation.Count is 1 or 3 && NormalizationStandardDeviation.All(s => s > 0)), nameof(NormalizationStandardDeviation), "one positive value per channel (1 or 3 values)", NormalizationStandardDeviation is null ? null : string.Join(", ", NormalizationStandardDeviation));
+        Check(PretrainedWeights is null || !string.IsNullOrWhiteSpace(PretrainedWeights), nameof(PretrainedWeights), "null or a file path", PretrainedWeights);
+        Check(PretrainedWeights is null || ResumeFrom is null, nameof(PretrainedWeights), $"null when {nameof(ResumeFrom)} is set (a checkpoint holds its own weights)", PretrainedWeights);
+        Check(FineTuning is null || Enum.IsDefined(FineTuning.Value), nameof(FineTuning), "null, FromScratch, Full or HeadOnly", FineTuning);
+        Check(FineTuning != InceptionFineTuning.FromScratch || (PretrainedWeights is null && ResumeFrom is null), nameof(FineTuning), $"null, Full or HeadOnly when {nameof(PretrainedWeights)} or {nameof(ResumeFrom)} is set", FineTuning);
+        Check(FineTuning is not (InceptionFineTuning.Full or InceptionFineTuning.HeadOnly) || PretrainedWeights is not null || ResumeFrom is not null, nameof(FineTuning), $"null or FromScratch without {nameof(PretrainedWeights)} or {nameof(ResumeFrom)}", FineTuning);
+        Check(BackboneLearningRateFactor > 0 && BackboneLearningRateFactor <= 1, nameof(BackboneLearningRateFactor), "greater than 0 and at most 1", BackboneLearningRateFactor);
+        Check(BackboneLearningRateFactor == 1 || EffectiveFineTuning == InceptionFineTuning.Full, nameof(BackboneLearningRateFactor), $"1 unless fine-tuning is Full (it is {EffectiveFineTuning})", BackboneLearningRateFactor);
         Check((NormalizationMean is null) == (NormalizationStandardDeviation is null), nameof(NormalizationStandardDeviation), $"set together with {nameof(NormalizationMean)}", NormalizationStandardDeviation is null ? "null" : "a value");
 
         if (problems.Count > 0)
@@ -228,6 +270,21 @@ public sealed partial class InceptionOptions
             throw new ArgumentOutOfRangeException(problems[0].Name, "Invalid Inception options: " + string.Join(" ", problems.Select(p => p.Message)));
         }
     }
+
+    /// <summary>The fine-tuning mode <see cref="FineTuning"/> means: its value, or what its <see langword="null"/> default stands for.</summary>
+    internal InceptionFineTuning EffectiveFineTuning =>
+        FineTuning ?? (PretrainedWeights is not null || ResumeFrom is not null ? InceptionFineTuning.Full : InceptionFineTuning.FromScratch);
+
+    /// <summary>The network these options build for a number of classes and input channels.</summary>
+    internal GoogLeNetOptions NetworkOptions(int classCount, int channels) => new()
+    {
+        NumberOfClasses = classCount,
+        InputChannels = channels,
+        Variant = Variant,
+        WidthMultiplier = WidthMultiplier,
+        AuxiliaryClassifiers = AuxiliaryLossWeight > 0,
+        Dropout = Dropout,
+    };
 
     /// <summary>A shallow copy, so training never writes back into the caller's options.</summary>
     internal InceptionOptions Clone() => (InceptionOptions)MemberwiseClone();

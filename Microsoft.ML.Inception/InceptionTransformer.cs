@@ -101,6 +101,22 @@ public sealed class InceptionTransformer : ITransformer
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     public void SaveOnnx(string path) => AtomicFile.Write(path, SaveOnnx);
 
+    /// <summary>
+    /// Writes the trained network's weights (its state_dict: for the TorchVision variant, torchvision's <c>googlenet</c> names)
+    /// to a file: safetensors for a <c>.safetensors</c> path (Python reads it with <c>safetensors.torch.load_file</c>), otherwise
+    /// TorchSharp's format (<c>Module.load</c> reads it). Another training run starts from it with
+    /// <see cref="InceptionOptions.PretrainedWeights"/>; <see cref="GoogLeNetWeights.Load(GoogLeNet, string)"/> loads it into a network.
+    /// An existing file is replaced only once the new one is complete.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    public void SaveWeights(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var weights = new MemoryStream(checkpoint.Weights, writable: false);
+        WeightFile.Write(path, TorchSharpStateDictFormat.Read(weights, "the trained network's weights").Tensors);
+    }
+
     /// <summary>The training state of this model (weights, optimiser state, options, class names), for <see cref="InceptionOptions.ResumeFrom"/>.</summary>
     /// <returns>The checkpoint.</returns>
     public InceptionCheckpoint ToCheckpoint() => checkpoint;

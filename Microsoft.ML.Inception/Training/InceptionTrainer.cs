@@ -26,22 +26,14 @@ internal sealed class InceptionTrainer
         this.seed = seed;
     }
 
-    public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume)
+    public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume, StoredWeights? pretrained)
     {
         Device device = TrainingDevice.Require(options.Device);
 
         // TorchSharp draws weight initialisation and dropout from its global generator.
         torch.random.manual_seed(seed);
         (float[] mean, float[] std) = resume is null ? Normalization(train) : (resume.Metadata.Mean, resume.Metadata.StandardDeviation);
-        GoogLeNetOptions networkOptions = resume?.Network ?? new GoogLeNetOptions
-        {
-            NumberOfClasses = classCount,
-            InputChannels = train.Channels,
-            Variant = options.Variant,
-            WidthMultiplier = options.WidthMultiplier,
-            AuxiliaryClassifiers = options.AuxiliaryLossWeight > 0,
-            Dropout = options.Dropout,
-        };
+        GoogLeNetOptions networkOptions = resume?.Network ?? options.NetworkOptions(classCount, train.Channels);
         var network = new GoogLeNet(networkOptions);
         try
         {
@@ -49,6 +41,11 @@ internal sealed class InceptionTrainer
             {
                 using var weights = new MemoryStream(resume.Weights, writable: false);
                 network.load(weights);
+            }
+
+            if (pretrained is not null)
+            {
+                LoadPretrained(network, pretrained);
             }
 
             network.to(device);
@@ -66,6 +63,24 @@ internal sealed class InceptionTrainer
         }
     }
 
+    private void LoadPretrained(GoogLeNet network, StoredWeights pretrained)
+    {
+        GoogLeNetWeightMatch match = GoogLeNetWeightMatch.Create(network, pretrained);
+        if (!match.Fits)
+        {
+            // The estimator checked the file against these options before reading the images; only the channel count
+            // (known now) can differ, and conv1 adapts to it, so this is a guard rather than a user-facing path.
+            throw new ArgumentOutOfRangeException(nameof(InceptionOptions.PretrainedWeights), match.Describe(options.PretrainedWeights!));
+        }
+
+        match.CopyInto(network);
+        channel.Info(MessageSensitivity.None, $"Loaded {match.Loaded.Count} tensors from '{options.PretrainedWeights}' ({GoogLeNetWeights.Report(match).Format}); {options.EffectiveFineTuning} fine-tuning.");
+        foreach (string note in match.Notes)
+        {
+            channel.Info(MessageSensitivity.None, note);
+        }
+    }
+
     private (List<InceptionEpochMetrics> History, int BestEpoch, byte[] OptimizerState) Fit(
         GoogLeNet network, LabeledImages train, LabeledImages? validation, float[] mean, float[] std, Device device, InceptionCheckpoint? resume)
     {
@@ -79,8 +94,17 @@ internal sealed class InceptionTrainer
         using Tensor meanTensor = torch.tensor(mean, device: device).view(1, -1, 1, 1);
         using Tensor stdTensor = torch.tensor(std, device: device).view(1, -1, 1, 1);
         using Tensor labels = torch.tensor(train.Labels, device: device);
-        using optim.Optimizer optimizer = CreateOptimizer(network);
-        RestoreOptimizer(optimizer, resume);
+        using Tensor? validationLabels = validation is null ? null : torch.tensor(validation.Labels, device: device);
+        using TrainingOptimizer optimizer = TrainingOptimizer.Create(options, network, resume, channel);
+        bool headOnly = options.EffectiveFineTuning == InceptionFineTuning.HeadOnly;
+        using IForwardPass forward = headOnly
+            ? new CachedFeatureForwardPass(network, train, validation, meanTensor, stdTensor, device, channel, options.CancellationToken)
+            : new FullNetworkForwardPass(network, train, validation, meanTensor, stdTensor, device);
+        if (headOnly)
+        {
+            ReportHeadOnly(network);
+        }
+
         int done = resume?.EpochsCompleted ?? 0;
         int last = done + options.Epochs;
         var history = new List<InceptionEpochMetrics>(resume?.History ?? []);
@@ -95,13 +119,13 @@ internal sealed class InceptionTrainer
             for (int epoch = done + 1; epoch <= last; epoch++)
             {
                 var watch = Stopwatch.StartNew();
-                network.train();
+                forward.BeginEpoch();
 
                 // Shuffling, augmentation and dropout are seeded per epoch, so training resumed from a checkpoint
                 // after epoch e draws exactly what an uninterrupted run draws in epoch e + 1.
                 torch.random.manual_seed(EpochSeed(epoch, 1));
                 using var generator = new torch.Generator((ulong)EpochSeed(epoch, 2));
-                var augmenter = new BatchAugmenter(options.RandomCrop, options.HorizontalFlip, (int)EpochSeed(epoch, 3));
+                var augmenter = new BatchAugmenter(options.RandomCrop && !headOnly, options.HorizontalFlip && !headOnly, (int)EpochSeed(epoch, 3));
                 using Tensor order = torch.randperm(train.Count, generator: generator);
                 double lossSum = 0;
                 long correct = 0;
@@ -111,24 +135,18 @@ internal sealed class InceptionTrainer
                 {
                     options.CancellationToken.ThrowIfCancellationRequested();
                     int count = Math.Min(batchSize, train.Count - start);
-                    if (count == 1 && train.Count > 1 && options.Variant == GoogLeNetVariant.TorchVision)
+                    if (count == 1 && forward.SkipsSingleImageBatches)
                     {
                         // Batch norm cannot train on a single image; its one image comes round again next epoch.
                         continue;
                     }
 
                     learningRate = LearningRateScheduler.At(options.LearningRateSchedule, options.LearningRate, step++, stepsPerEpoch, options.Epochs);
-                    SetLearningRate(optimizer, learningRate);
+                    optimizer.SetLearningRate(learningRate);
                     using var scope = torch.NewDisposeScope();
                     Tensor index = order.narrow(0, start, count).to(device);
-                    Tensor images = Normalize(train.Images.index_select(0, index.cpu()).to(device), meanTensor, stdTensor);
-                    if (augmenter.IsActive)
-                    {
-                        images = augmenter.Apply(images);
-                    }
-
                     Tensor target = labels.index_select(0, index);
-                    GoogLeNetOutput output = network.ForwardWithAuxiliary(images);
+                    GoogLeNetOutput output = forward.Train(index, augmenter);
                     Tensor loss = Loss(output.Logits, target);
                     if (output.Auxiliary1 is not null && output.Auxiliary2 is not null)
                     {
@@ -142,9 +160,9 @@ internal sealed class InceptionTrainer
                             $"Training diverged in epoch {epoch}: the loss became {value} at a learning rate of {learningRate:G4}. Try a lower {nameof(InceptionOptions.LearningRate)} (currently {options.LearningRate:G4})."));
                     }
 
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     lossSum += value * count;
                     correct += output.Logits.argmax(1).eq(target).sum().item<long>();
                     seen += count;
@@ -153,7 +171,7 @@ internal sealed class InceptionTrainer
                 double trainSeconds = watch.Elapsed.TotalSeconds;
                 (double ValidationLoss, double ValidationAccuracy)? validated = validation is null
                     ? null
-                    : Evaluate(network, validation, meanTensor, stdTensor, device);
+                    : Evaluate(network, forward, validation.Count, validationLabels!);
                 var metrics = new InceptionEpochMetrics(
                     epoch,
                     lossSum / Math.Max(1, seen),
@@ -191,13 +209,7 @@ internal sealed class InceptionTrainer
                 network.load_state_dict(best);
             }
 
-            using var state = new MemoryStream();
-            using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                SaveOptimizer(optimizer, writer);
-            }
-
-            return (history, bestEpoch, state.ToArray());
+            return (history, bestEpoch, optimizer.SaveState());
         }
         finally
         {
@@ -205,33 +217,45 @@ internal sealed class InceptionTrainer
         }
     }
 
-    private (double Loss, double Accuracy) Evaluate(GoogLeNet network, LabeledImages data, Tensor mean, Tensor std, Device device)
+    private (double Loss, double Accuracy) Evaluate(GoogLeNet network, IForwardPass forward, int count, Tensor labels)
     {
         network.eval();
         using var noGrad = torch.no_grad();
-        using Tensor labels = torch.tensor(data.Labels, device: device);
         double lossSum = 0;
         long correct = 0;
-        for (int start = 0; start < data.Count; start += EvaluationBatchSize)
+        for (int start = 0; start < count; start += EvaluationBatchSize)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            int count = Math.Min(EvaluationBatchSize, data.Count - start);
-            Tensor images = Normalize(data.Images.narrow(0, start, count).to(device), mean, std);
-            Tensor target = labels.narrow(0, start, count);
-            Tensor logits = network.call(images);
+            int batch = Math.Min(EvaluationBatchSize, count - start);
+            Tensor target = labels.narrow(0, start, batch);
+            Tensor logits = forward.Validate(start, batch);
             lossSum += nn.functional.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(target).sum().item<long>();
         }
 
-        return (lossSum / Math.Max(1, data.Count), correct / (double)Math.Max(1, data.Count));
+        return (lossSum / Math.Max(1, count), correct / (double)Math.Max(1, count));
+    }
+
+    private void ReportHeadOnly(GoogLeNet network)
+    {
+        var unused = new List<string>();
+        if (options.RandomCrop || options.HorizontalFlip)
+        {
+            unused.Add($"{nameof(InceptionOptions.RandomCrop)} and {nameof(InceptionOptions.HorizontalFlip)} do not apply to cached features");
+        }
+
+        if (network.Options.AuxiliaryClassifiers)
+        {
+            unused.Add("the auxiliary classifiers do not train");
+        }
+
+        channel.Info(MessageSensitivity.None,
+            $"HeadOnly fine-tuning: the backbone is frozen and only the classifier fc trains, on features computed once in the first epoch{(unused.Count > 0 ? "; " + string.Join("; ", unused) : string.Empty)}.");
     }
 
     private Tensor Loss(Tensor logits, Tensor target) =>
         nn.functional.cross_entropy(logits, target, label_smoothing: options.LabelSmoothing);
-
-    private static Tensor Normalize(Tensor pixels, Tensor mean, Tensor std) =>
-        (pixels.to_type(ScalarType.Float32) - mean) / std;
 
     private (float[] Mean, float[] Std) Normalization(LabeledImages train)
     {
@@ -269,58 +293,6 @@ internal sealed class InceptionTrainer
     }
 
     private long EpochSeed(int epoch, int stream) => unchecked((((seed * 1_000_003L) + epoch) * 8) + stream) & 0x7FFF_FFFF;
-
-    private void RestoreOptimizer(optim.Optimizer optimizer, InceptionCheckpoint? resume)
-    {
-        if (resume is null)
-        {
-            return;
-        }
-
-        if (resume.Metadata.Optimizer != options.Optimizer)
-        {
-            channel.Info(MessageSensitivity.None, $"The checkpoint was trained with {resume.Metadata.Optimizer}, this run uses {options.Optimizer}: the optimiser starts afresh.");
-            return;
-        }
-
-        using var reader = new BinaryReader(new MemoryStream(resume.OptimizerState, writable: false));
-        switch (optimizer)
-        {
-            case SGD sgd:
-                sgd.load_state_dict(reader);
-                break;
-            case AdamW adamW:
-                adamW.load_state_dict(reader);
-                break;
-        }
-    }
-
-    private static void SaveOptimizer(optim.Optimizer optimizer, BinaryWriter writer)
-    {
-        switch (optimizer)
-        {
-            case SGD sgd:
-                sgd.save_state_dict(writer);
-                break;
-            case AdamW adamW:
-                adamW.save_state_dict(writer);
-                break;
-        }
-    }
-
-    private optim.Optimizer CreateOptimizer(GoogLeNet network) => options.Optimizer switch
-    {
-        InceptionOptimizer.AdamW => optim.AdamW(network.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-        _ => optim.SGD(network.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
-    };
-
-    private static void SetLearningRate(optim.Optimizer optimizer, double learningRate)
-    {
-        foreach (var group in optimizer.ParamGroups)
-        {
-            group.LearningRate = learningRate;
-        }
-    }
 
     private void Report(InceptionEpochMetrics m, int last)
     {

@@ -1,0 +1,155 @@
+using System.Text;
+using Microsoft.ML.Runtime;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// The optimiser of a training run and its parameter groups: the whole network in one group; in
+/// <see cref="InceptionFineTuning.Full"/> fine-tuning with a backbone factor, the backbone (every parameter but the
+/// classifiers <c>fc</c>, <c>aux1</c>, <c>aux2</c>) and the classifiers in two, the backbone's learning rate scaled; in
+/// <see cref="InceptionFineTuning.HeadOnly"/>, only <c>fc</c>. Parameters keep the network's order across the groups,
+/// so the saved state lists them as a one-group optimiser over the same parameters would.
+/// </summary>
+internal sealed class TrainingOptimizer : IDisposable
+{
+    private static readonly string[] ClassifierPrefixes = ["fc.", "aux1.", "aux2."];
+    private readonly optim.Optimizer optimizer;
+    private readonly double[] factors;
+
+    private TrainingOptimizer(optim.Optimizer optimizer, double[] factors, int parameterCount)
+    {
+        this.optimizer = optimizer;
+        this.factors = factors;
+        ParameterCount = parameterCount;
+    }
+
+    /// <summary>Parameter tensors the optimiser updates.</summary>
+    public int ParameterCount { get; }
+
+    public int GroupCount => factors.Length;
+
+    /// <summary>The learning rate of each parameter group, in group order.</summary>
+    public IReadOnlyList<double> LearningRates => optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
+
+    /// <summary>Creates the optimiser, restoring a checkpoint's state when it fits this run's parameters and groups.</summary>
+    public static TrainingOptimizer Create(InceptionOptions options, GoogLeNet network, InceptionCheckpoint? resume, IChannel channel)
+    {
+        var named = network.named_parameters().ToList();
+        bool IsClassifier(string name) => ClassifierPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+        var groups = new List<(IReadOnlyList<Parameter> Parameters, double Factor)>();
+        (string Type, long Groups, long States)? saved = resume is null ? null : Peek(resume.OptimizerState);
+        if (options.EffectiveFineTuning == InceptionFineTuning.HeadOnly)
+        {
+            groups.Add((named.Where(p => p.name.StartsWith("fc.", StringComparison.Ordinal)).Select(p => p.parameter).ToList(), 1));
+        }
+        else if (options.BackboneLearningRateFactor != 1 || saved?.Groups == 2)
+        {
+            groups.Add((named.Where(p => !IsClassifier(p.name)).Select(p => p.parameter).ToList(), options.BackboneLearningRateFactor));
+            groups.Add((named.Where(p => IsClassifier(p.name)).Select(p => p.parameter).ToList(), 1));
+        }
+        else
+        {
+            groups.Add((named.Select(p => p.parameter).ToList(), 1));
+        }
+
+        optim.Optimizer optimizer = options.Optimizer switch
+        {
+            InceptionOptimizer.AdamW => optim.AdamW(
+                groups.Select(g => new AdamW.ParamGroup { Parameters = g.Parameters }), options.LearningRate, weight_decay: options.WeightDecay),
+            _ => optim.SGD(
+                groups.Select(g => new SGD.ParamGroup { Parameters = g.Parameters }), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
+        };
+        var result = new TrainingOptimizer(optimizer, groups.Select(g => g.Factor).ToArray(), groups.Sum(g => g.Parameters.Count));
+        result.SetLearningRate(options.LearningRate);
+        result.Restore(options, resume, saved, channel);
+        return result;
+    }
+
+    public void ZeroGrad() => optimizer.zero_grad();
+
+    public void Step() => optimizer.step();
+
+    /// <summary>Sets the learning rate of the step: the classifiers get it as it is, the backbone scaled by its factor.</summary>
+    public void SetLearningRate(double learningRate)
+    {
+        int i = 0;
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate * factors[i++];
+        }
+    }
+
+    /// <summary>The optimiser's state (momentum or Adam moments, per-group options) in TorchSharp's format, for checkpoints.</summary>
+    public byte[] SaveState()
+    {
+        using var state = new MemoryStream();
+        using (var writer = new BinaryWriter(state, Encoding.UTF8, leaveOpen: true))
+        {
+            switch (optimizer)
+            {
+                case SGD sgd:
+                    sgd.save_state_dict(writer);
+                    break;
+                case AdamW adamW:
+                    adamW.save_state_dict(writer);
+                    break;
+            }
+        }
+
+        return state.ToArray();
+    }
+
+    public void Dispose() => optimizer.Dispose();
+
+    private void Restore(InceptionOptions options, InceptionCheckpoint? resume, (string Type, long Groups, long States)? saved, IChannel channel)
+    {
+        if (resume is null)
+        {
+            return;
+        }
+
+        if (resume.Metadata.Optimizer != options.Optimizer)
+        {
+            channel.Info(MessageSensitivity.None, $"The checkpoint was trained with {resume.Metadata.Optimizer}, this run uses {options.Optimizer}: the optimiser starts afresh.");
+            return;
+        }
+
+        if (saved is not (_, long groups, long states) || groups != GroupCount || states != ParameterCount)
+        {
+            channel.Info(MessageSensitivity.None,
+                $"The checkpoint's optimiser state covers {saved?.States} parameter tensor(s) in {saved?.Groups} group(s), this run trains {ParameterCount} in {GroupCount} (another fine-tuning mode or backbone learning-rate factor): the optimiser starts afresh.");
+            return;
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(resume.OptimizerState, writable: false));
+        switch (optimizer)
+        {
+            case SGD sgd:
+                sgd.load_state_dict(reader);
+                break;
+            case AdamW adamW:
+                adamW.load_state_dict(reader);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The optimiser type, parameter-group count and state count that TorchSharp's <c>save_state_dict</c> writes first
+    /// (a string, then two LEB128 numbers), or null when the bytes do not start that way.
+    /// </summary>
+    private static (string Type, long Groups, long States)? Peek(byte[] state)
+    {
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(state, writable: false));
+            string type = reader.ReadString();
+            return (type, Leb128.Read(reader), Leb128.Read(reader));
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException)
+        {
+            return null;
+        }
+    }
+}
