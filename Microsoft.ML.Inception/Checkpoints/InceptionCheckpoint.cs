@@ -127,7 +127,7 @@ public sealed class InceptionCheckpoint
         optimizer.Write(OptimizerState);
     }
 
-    /// <summary>The optimiser state may hold up to three tensors per parameter (AdamW: two moments and a step count).</summary>
+    /// <summary>The optimiser state may hold up to three tensors per parameter (AdamW: two moments and, with AMSGrad, the maximum second moment).</summary>
     private const int OptimizerStateCopies = 3;
 
     private static InceptionCheckpoint Load(Stream stream, string source)
@@ -157,6 +157,12 @@ public sealed class InceptionCheckpoint
             }
 
             metadata.Network.Validate();
+            if (!Enum.IsDefined(metadata.Optimizer))
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source} is damaged: it names optimiser {(int)metadata.Optimizer}, which this version does not know."));
+            }
+
             if (metadata.ClassNames.Count != metadata.Network.NumberOfClasses)
             {
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
@@ -174,7 +180,14 @@ public sealed class InceptionCheckpoint
                 throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {WeightsEntry} {problem}.");
             }
 
-            return new InceptionCheckpoint(metadata, weights, ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit));
+            // The same holds for the optimiser state, whose every tensor must also have the shape of its parameter.
+            byte[] optimizerState = ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit);
+            if (OptimizerStateFormat.Problem(optimizerState, metadata.Optimizer, weights) is string optimizerProblem)
+            {
+                throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {OptimizerEntry} {optimizerProblem}.");
+            }
+
+            return new InceptionCheckpoint(metadata, weights, optimizerState);
         }
         catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or NotSupportedException)
         {

@@ -1,6 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text;
-using static TorchSharp.torch;
 
 namespace Microsoft.ML.Inception;
 
@@ -11,105 +10,49 @@ namespace Microsoft.ML.Inception;
 /// allocates an array of the claimed number of dimensions before reading them (2 GiB for a header claiming 2^28), so
 /// every header must describe values that are really there before the stream is handed to it.
 /// </summary>
+/// <remarks>
+/// <c>Module.save</c> writes the parameters first, in the order of <c>parameters()</c>, then the buffers (batch-norm
+/// statistics); <see cref="OptimizerStateFormat"/> relies on that order.
+/// </remarks>
 internal static class StateDictFormat
 {
-    /// <summary>GoogLeNet's tensors have at most 4 dimensions; a few more are allowed, not millions.</summary>
-    private const int MaxDimensions = 8;
-
     /// <summary>What is wrong with <paramref name="data"/>, or <see langword="null"/> when every header describes values present in it.</summary>
     public static string? Problem(ReadOnlySpan<byte> data)
     {
-        int position = 0;
-        if (!TryRead(data, ref position, out long count) || count > data.Length)
+        var reader = new TorchSharpReader(data);
+        if (!TryReadCount(ref reader, out long count))
         {
             return "does not start with a readable entry count";
         }
 
         for (long entry = 0; entry < count; entry++)
         {
-            if (!TryRead(data, ref position, out long nameLength) || nameLength > data.Length - position)
+            if (!TryReadEntry(ref reader, entry, count, out _, out _, out string? problem))
             {
-                return string.Create(CultureInfo.InvariantCulture, $"has no readable name for entry {entry + 1} of {count}");
+                return problem;
             }
-
-            string name = Encoding.UTF8.GetString(data.Slice(position, (int)nameLength));
-            position += (int)nameLength;
-            if (!TryRead(data, ref position, out long type) || ElementSize(type) is not int elementSize)
-            {
-                return $"gives tensor '{name}' an unknown element type";
-            }
-
-            if (!TryRead(data, ref position, out long dimensions))
-            {
-                return $"has an unreadable shape for tensor '{name}'";
-            }
-
-            if (dimensions > MaxDimensions)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"claims tensor '{name}' has {dimensions:N0} dimensions (at most {MaxDimensions})");
-            }
-
-            var shape = new long[dimensions];
-            for (int d = 0; d < dimensions; d++)
-            {
-                if (!TryRead(data, ref position, out shape[d]))
-                {
-                    return $"has an unreadable shape for tensor '{name}'";
-                }
-            }
-
-            // Every value takes at least one byte, so a count of values beyond the bytes left is already too large,
-            // and checking it after each dimension keeps the product from overflowing.
-            long remaining = data.Length - position;
-            long values = 1;
-            foreach (long size in shape)
-            {
-                values = size == 0 ? 0 : values > remaining / size ? remaining + 1 : values * size;
-            }
-
-            if (values > remaining || values * elementSize > remaining)
-            {
-                return string.Create(CultureInfo.InvariantCulture,
-                    $"claims tensor '{name}' has shape [{string.Join(", ", shape)}] of {(ScalarType)type}, more than the {remaining:N0} bytes that follow");
-            }
-
-            position += (int)(values * elementSize);
         }
 
-        return position == data.Length
+        return reader.Remaining == 0
             ? null
-            : string.Create(CultureInfo.InvariantCulture, $"has {data.Length - position:N0} bytes after its last tensor");
+            : string.Create(CultureInfo.InvariantCulture, $"has {reader.Remaining:N0} bytes after its last tensor");
     }
 
-    /// <summary>Reads a non-negative LEB128 number of at most 63 bits (nine bytes), as TorchSharp writes them.</summary>
-    private static bool TryRead(ReadOnlySpan<byte> data, ref int position, out long value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 63; shift += 7)
-        {
-            if (position >= data.Length)
-            {
-                return false;
-            }
+    /// <summary>Reads the number of entries at the start of a state_dict, which cannot exceed its bytes.</summary>
+    public static bool TryReadCount(ref TorchSharpReader reader, out long count) =>
+        reader.TryReadNumber(out count) && count <= reader.Remaining;
 
-            byte b = data[position++];
-            value |= (long)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return value >= 0;
-            }
+    /// <summary>Reads entry <paramref name="entry"/> (from 0) of <paramref name="count"/>: its name and its tensor's header, skipping the values.</summary>
+    public static bool TryReadEntry(
+        ref TorchSharpReader reader, long entry, long count, out string name, [NotNullWhen(true)] out TensorHeader? tensor, [NotNullWhen(false)] out string? problem)
+    {
+        tensor = null;
+        if (!reader.TryReadString(out name))
+        {
+            problem = string.Create(CultureInfo.InvariantCulture, $"has no readable name for entry {entry + 1} of {count}");
+            return false;
         }
 
-        return false;
+        return reader.TrySkipTensor($"tensor '{name}'", out tensor, out problem);
     }
-
-    private static int? ElementSize(long type) => type switch
-    {
-        (long)ScalarType.Byte or (long)ScalarType.Int8 or (long)ScalarType.Bool => 1,
-        (long)ScalarType.Int16 or (long)ScalarType.Float16 or (long)ScalarType.BFloat16 => 2,
-        (long)ScalarType.Int32 or (long)ScalarType.Float32 => 4,
-        (long)ScalarType.Int64 or (long)ScalarType.Float64 or (long)ScalarType.ComplexFloat32 => 8,
-        (long)ScalarType.ComplexFloat64 => 16,
-        _ => null,
-    };
 }

@@ -1,0 +1,153 @@
+using System.Globalization;
+
+namespace Microsoft.ML.Inception;
+
+/// <summary>
+/// Checks an optimiser state in TorchSharp's format (<c>save_state_dict(BinaryWriter)</c> of TorchSharp 0.107) before
+/// TorchSharp reads it: the optimiser's type name (length-prefixed, as <see cref="BinaryWriter.Write(string)"/> writes
+/// it), the number of parameter groups and of parameter states (LEB128), each group's hyperparameters, then each
+/// parameter's state. SGD writes the initial learning rate, learning rate, momentum, dampening and weight decay
+/// (doubles), then nesterov and maximize (booleans); per parameter a boolean and, when it is true, the momentum buffer.
+/// AdamW writes the initial learning rate, learning rate, beta1, beta2, eps and weight decay, then amsgrad and maximize;
+/// per parameter the step (a long), the first and second moments and a boolean followed, when it is true, by the
+/// maximum second moment. Doubles and longs are little-endian; tensors are encoded as in <c>Module.save</c>.
+/// </summary>
+/// <remarks>
+/// TorchSharp allocates from a state tensor's header before comparing it with its parameter (an array of the claimed
+/// number of dimensions, and <c>torch.empty</c> of the claimed shape for a momentum buffer), so every state tensor must
+/// have the element type and shape of its parameter. The states follow <c>parameters()</c>, the order in which
+/// <c>Module.save</c> writes the parameters at the start of the weights (<see cref="StateDictFormat"/>).
+/// </remarks>
+internal static class OptimizerStateFormat
+{
+    private static readonly string[] SgdHyperparameters = ["initial learning rate", "learning rate", "momentum", "dampening", "weight decay"];
+    private static readonly string[] AdamWHyperparameters = ["initial learning rate", "learning rate", "beta1", "beta2", "eps", "weight decay"];
+    private static readonly string[] SgdFlags = ["nesterov", "maximize"];
+    private static readonly string[] AdamWFlags = ["amsgrad", "maximize"];
+
+    /// <summary>What is wrong with <paramref name="data"/>, or <see langword="null"/> when it is a state of <paramref name="optimizer"/> for these weights.</summary>
+    /// <param name="data">The optimiser state.</param>
+    /// <param name="optimizer">The optimiser that wrote it.</param>
+    /// <param name="weights">The network's state_dict in <c>Module.save</c> format, already found sound by <see cref="StateDictFormat.Problem"/>.</param>
+    public static string? Problem(ReadOnlySpan<byte> data, InceptionOptimizer optimizer, ReadOnlySpan<byte> weights)
+    {
+        (string typeName, string[] hyperparameters, string[] flags) = optimizer switch
+        {
+            InceptionOptimizer.SgdMomentum => (nameof(TorchSharp.Modules.SGD), SgdHyperparameters, SgdFlags),
+            InceptionOptimizer.AdamW => (nameof(TorchSharp.Modules.AdamW), AdamWHyperparameters, AdamWFlags),
+            _ => throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer, "Not an optimiser this version knows."),
+        };
+
+        var reader = new TorchSharpReader(data);
+        if (!reader.TryReadString(out string name))
+        {
+            return "does not start with a readable optimiser name";
+        }
+
+        if (name != typeName)
+        {
+            return $"is not the state of {typeName}, the optimiser its checkpoint.json names";
+        }
+
+        if (!reader.TryReadNumber(out long groups) || !reader.TryReadNumber(out long states))
+        {
+            return "has no readable numbers of parameter groups and states";
+        }
+
+        if (groups != 1)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"claims {groups:N0} parameter groups (the trainer makes one)");
+        }
+
+        foreach (string hyperparameter in hyperparameters)
+        {
+            if (!reader.TryReadDouble(out double value) || !double.IsFinite(value))
+            {
+                return $"has an unreadable or non-finite {hyperparameter}";
+            }
+        }
+
+        foreach (string flag in flags)
+        {
+            if (!reader.TryReadBoolean(out _))
+            {
+                return $"has an unreadable {flag} flag";
+            }
+        }
+
+        var parameters = new TorchSharpReader(weights);
+        if (!StateDictFormat.TryReadCount(ref parameters, out long tensors) || states > tensors)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"claims the states of {states:N0} parameters, more than the weights hold");
+        }
+
+        for (long i = 0; i < states; i++)
+        {
+            if (!StateDictFormat.TryReadEntry(ref parameters, i, tensors, out string parameterName, out TensorHeader? parameter, out string? problem))
+            {
+                return $"cannot be checked against the weights, which {problem}";
+            }
+
+            problem = optimizer == InceptionOptimizer.AdamW
+                ? AdamWStateProblem(ref reader, parameterName, parameter)
+                : SgdStateProblem(ref reader, parameterName, parameter);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        return reader.Remaining == 0
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"has {reader.Remaining:N0} bytes after its last state");
+    }
+
+    /// <summary>Reads SGD's state of one parameter: a boolean and, when it is true, the momentum buffer.</summary>
+    private static string? SgdStateProblem(ref TorchSharpReader reader, string parameterName, TensorHeader parameter)
+    {
+        if (!reader.TryReadBoolean(out bool hasMomentumBuffer))
+        {
+            return $"has an unreadable state for parameter '{parameterName}'";
+        }
+
+        return hasMomentumBuffer ? StateTensorProblem(ref reader, "momentum_buffer", parameterName, parameter) : null;
+    }
+
+    /// <summary>Reads AdamW's state of one parameter: the step, exp_avg, exp_avg_sq, and a boolean followed, when it is true, by max_exp_avg_sq.</summary>
+    private static string? AdamWStateProblem(ref TorchSharpReader reader, string parameterName, TensorHeader parameter)
+    {
+        if (!reader.TryReadInt64(out long step) || step < 0)
+        {
+            return $"has an unreadable or negative step count for parameter '{parameterName}'";
+        }
+
+        if (StateTensorProblem(ref reader, "exp_avg", parameterName, parameter) is string firstMoment)
+        {
+            return firstMoment;
+        }
+
+        if (StateTensorProblem(ref reader, "exp_avg_sq", parameterName, parameter) is string secondMoment)
+        {
+            return secondMoment;
+        }
+
+        if (!reader.TryReadBoolean(out bool hasMaximum))
+        {
+            return $"has an unreadable state for parameter '{parameterName}'";
+        }
+
+        return hasMaximum ? StateTensorProblem(ref reader, "max_exp_avg_sq", parameterName, parameter) : null;
+    }
+
+    /// <summary>Reads a state tensor, which must have its parameter's element type and shape.</summary>
+    private static string? StateTensorProblem(ref TorchSharpReader reader, string state, string parameterName, TensorHeader parameter)
+    {
+        string description = $"the {state} of parameter '{parameterName}'";
+        if (!reader.TrySkipTensor(description, out TensorHeader? tensor, out string? problem))
+        {
+            return problem;
+        }
+
+        return tensor.Matches(parameter) ? null : $"gives {description} the shape {tensor}, but the parameter is {parameter}";
+    }
+}
