@@ -15,6 +15,8 @@
 //     --accuracy   test accuracy against wall time for the main example's settings, and LightGbm on the same data
 //     --ensembles  test-time augmentation (flip, 10 and 144 crops) and an ensemble of 3: accuracy gained, scoring time
 //                  ([--ensemble-epochs 3] [--crops144-images 2000])
+//     --transfer   weights trained on Fashion-MNIST classes 0-4, then 5-9 from scratch, head-only and fully fine-tuned,
+//                  with many and with 20 images per class: test accuracy and Fit time ([--transfer-images 10000])
 //   Options: [--threads 2] [--output BENCHMARKS.md] [--data /usr/share/datasets/fashion-mnist]
 using System.Globalization;
 using Microsoft.ML;
@@ -51,10 +53,11 @@ torch.set_num_threads(threads);
     ("--estimator", "estimator", MeasureEstimator),
     ("--accuracy", "accuracy", MeasureTimeToAccuracy),
     ("--ensembles", "ensembles", MeasureTestTimeAndEnsembles),
+    ("--transfer", "transfer", MeasureTransferLearning),
 ];
 
 // The order of the sections in BENCHMARKS.md.
-string[] fileOrder = ["network", "scaling", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles"];
+string[] fileOrder = ["network", "scaling", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer"];
 bool all = args.Contains("--all");
 var selected = benchmarks.Where(b => all || args.Contains(b.Flag)).ToList();
 if (selected.Count == 0)
@@ -371,11 +374,42 @@ string? MeasureTestTimeAndEnsembles()
     return section.ToString();
 }
 
+string? MeasureTransferLearning()
+{
+    var c = new TransferLearning.Case(
+        SourceImages: quick ? 500 : 10_000,
+        SourceEpochs: quick ? 1 : 3,
+        ManyImages: IntOption("--transfer-images", quick ? 500 : 10_000),
+        ManyEpochs: quick ? 1 : 3,
+        ManyHeadOnlyEpochs: quick ? 2 : 10,
+        FewPerClass: 20,
+        FewEpochs: quick ? 2 : 30,
+        FewBatchSize: 16);
+    if (c.ManyImages < 1)
+    {
+        Console.WriteLine($"Skipping the transfer benchmark: --transfer-images must be at least 1, got {c.ManyImages}.");
+        return null;
+    }
+
+    if (Fashion(FashionMnistIdx.TrainSplit, int.MaxValue, "transfer") is not FashionMnistIdx.Split train)
+    {
+        return null;
+    }
+
+    FashionMnistIdx.Split test = FashionMnistIdx.Load(data, FashionMnistIdx.TestSplit, quick ? 1000 : int.MaxValue);
+    TransferLearning.Result r = TransferLearning.Measure(train, test, c, Path.Combine(scratch, "transfer"));
+    var section = new StringBuilder();
+    section.AppendLine("## Transfer learning: pretrained weights fine-tuned on new classes (Fashion-MNIST)").AppendLine();
+    section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
+    section.Append(TransferLearning.Report(r));
+    return section.ToString();
+}
+
 string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy` or `--ensembles` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles` or `--transfer` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     if (MachineDescription.PeakGflops() is double p)
