@@ -107,7 +107,7 @@ public sealed class UntrustedFileTests
     [Timeout(300_000, CooperativeCancellation = true)]
     [DataRow(InceptionOptimizer.SgdMomentum, 1, new[] { 1L << 40 }, DisplayName = "SGD momentum buffer [2^40]: 4 TiB of float")]
     [DataRow(InceptionOptimizer.SgdMomentum, 1 << 28, null, DisplayName = "SGD momentum buffer of 2^28 dimensions: 2 GiB of long[] for the shape alone")]
-    [DataRow(InceptionOptimizer.SgdMomentum, 1, new[] { 16L }, DisplayName = "SGD momentum buffer [16], whose values are there but not its parameter's shape")]
+    [DataRow(InceptionOptimizer.SgdMomentum, 1, new[] { 17L }, DisplayName = "SGD momentum buffer [17], whose values are there but which no tensor of the weights has")]
     [DataRow(InceptionOptimizer.AdamW, 1, new[] { 1L << 40 }, DisplayName = "AdamW exp_avg [2^40]: 4 TiB of float")]
     [DataRow(InceptionOptimizer.AdamW, 1 << 28, null, DisplayName = "AdamW exp_avg of 2^28 dimensions: 2 GiB of long[] for the shape alone")]
     public void LoadAndResume_OptimizerStateTensorHeaderClaimingAnAbsurdShape_RejectedBeforeAllocatingIt(InceptionOptimizer optimizer, int dimensions, long[]? shape)
@@ -150,7 +150,7 @@ public sealed class UntrustedFileTests
         {
             StringAssert.Contains(e.Message, crafted);
             StringAssert.Contains(e.Message, "optimizer.bin");
-            StringAssert.Contains(e.Message, parameters[0].Name);
+            StringAssert.Contains(e.Message, "of parameter 0");
         }
 
         Assert.IsFalse(trained);

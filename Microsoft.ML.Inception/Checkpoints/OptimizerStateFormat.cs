@@ -15,8 +15,9 @@ namespace Microsoft.ML.Inception;
 /// <remarks>
 /// TorchSharp allocates from a state tensor's header before comparing it with its parameter (an array of the claimed
 /// number of dimensions, and <c>torch.empty</c> of the claimed shape for a momentum buffer), so every state tensor must
-/// have the element type and shape of its parameter. The states follow <c>parameters()</c>, the order in which
-/// <c>Module.save</c> writes the parameters at the start of the weights (<see cref="StateDictFormat"/>).
+/// have the element type and shape of a tensor of the weights (<see cref="StateDictFormat"/>), each weight tensor
+/// matching one state: the optimiser's parameters are all of them, or the backbone's and the classifiers' in two
+/// groups, or fc's alone (fine-tuning), so the order is not fixed.
 /// </remarks>
 internal static class OptimizerStateFormat
 {
@@ -24,6 +25,9 @@ internal static class OptimizerStateFormat
     private static readonly string[] AdamWHyperparameters = ["initial learning rate", "learning rate", "beta1", "beta2", "eps", "weight decay"];
     private static readonly string[] SgdFlags = ["nesterov", "maximize"];
     private static readonly string[] AdamWFlags = ["amsgrad", "maximize"];
+
+    /// <summary>More parameter groups than the trainer ever makes (1, or 2 with a backbone learning-rate factor), not millions.</summary>
+    private const int MaxGroups = 4;
 
     /// <summary>What is wrong with <paramref name="data"/>, or <see langword="null"/> when it is a state of <paramref name="optimizer"/> for these weights.</summary>
     /// <param name="data">The optimiser state.</param>
@@ -54,43 +58,56 @@ internal static class OptimizerStateFormat
             return "has no readable numbers of parameter groups and states";
         }
 
-        if (groups != 1)
+        if (groups is < 1 or > MaxGroups)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"claims {groups:N0} parameter groups (the trainer makes one)");
+            return string.Create(CultureInfo.InvariantCulture, $"claims {groups:N0} parameter groups (the trainer makes one, or two when fine-tuning with a backbone factor)");
         }
 
-        foreach (string hyperparameter in hyperparameters)
+        for (long group = 0; group < groups; group++)
         {
-            if (!reader.TryReadDouble(out double value) || !double.IsFinite(value))
+            foreach (string hyperparameter in hyperparameters)
             {
-                return $"has an unreadable or non-finite {hyperparameter}";
+                if (!reader.TryReadDouble(out double value) || !double.IsFinite(value))
+                {
+                    return $"has an unreadable or non-finite {hyperparameter}";
+                }
+            }
+
+            foreach (string flag in flags)
+            {
+                if (!reader.TryReadBoolean(out _))
+                {
+                    return $"has an unreadable {flag} flag";
+                }
             }
         }
 
-        foreach (string flag in flags)
-        {
-            if (!reader.TryReadBoolean(out _))
-            {
-                return $"has an unreadable {flag} flag";
-            }
-        }
-
+        // The states follow the optimiser's parameters: all of parameters() from scratch, the backbone's and then the
+        // classifiers' with a backbone factor, fc's alone for HeadOnly. Each state must have the type and shape of a
+        // tensor of the (already checked) weights, each weight tensor serving once: nothing TorchSharp allocates from a
+        // state's header can be larger than what the weights hold.
         var parameters = new TorchSharpReader(weights);
         if (!StateDictFormat.TryReadCount(ref parameters, out long tensors) || states > tensors)
         {
             return string.Create(CultureInfo.InvariantCulture, $"claims the states of {states:N0} parameters, more than the weights hold");
         }
 
-        for (long i = 0; i < states; i++)
+        var unused = new List<(string Name, TensorHeader Header)>();
+        for (long i = 0; i < tensors; i++)
         {
             if (!StateDictFormat.TryReadEntry(ref parameters, i, tensors, out string parameterName, out TensorHeader? parameter, out string? problem))
             {
                 return $"cannot be checked against the weights, which {problem}";
             }
 
-            problem = optimizer == InceptionOptimizer.AdamW
-                ? AdamWStateProblem(ref reader, parameterName, parameter)
-                : SgdStateProblem(ref reader, parameterName, parameter);
+            unused.Add((parameterName, parameter));
+        }
+
+        for (long i = 0; i < states; i++)
+        {
+            string? problem = optimizer == InceptionOptimizer.AdamW
+                ? AdamWStateProblem(ref reader, i, unused)
+                : SgdStateProblem(ref reader, i, unused);
             if (problem is not null)
             {
                 return problem;
@@ -103,51 +120,90 @@ internal static class OptimizerStateFormat
     }
 
     /// <summary>Reads SGD's state of one parameter: a boolean and, when it is true, the momentum buffer.</summary>
-    private static string? SgdStateProblem(ref TorchSharpReader reader, string parameterName, TensorHeader parameter)
+    private static string? SgdStateProblem(ref TorchSharpReader reader, long index, List<(string Name, TensorHeader Header)> unused)
     {
         if (!reader.TryReadBoolean(out bool hasMomentumBuffer))
         {
-            return $"has an unreadable state for parameter '{parameterName}'";
+            return string.Create(CultureInfo.InvariantCulture, $"has an unreadable state for parameter {index}");
         }
 
-        return hasMomentumBuffer ? StateTensorProblem(ref reader, "momentum_buffer", parameterName, parameter) : null;
+        return hasMomentumBuffer ? StateTensorProblem(ref reader, "momentum_buffer", index, unused, consume: true) : null;
     }
 
     /// <summary>Reads AdamW's state of one parameter: the step, exp_avg, exp_avg_sq, and a boolean followed, when it is true, by max_exp_avg_sq.</summary>
-    private static string? AdamWStateProblem(ref TorchSharpReader reader, string parameterName, TensorHeader parameter)
+    private static string? AdamWStateProblem(ref TorchSharpReader reader, long index, List<(string Name, TensorHeader Header)> unused)
     {
         if (!reader.TryReadInt64(out long step) || step < 0)
         {
-            return $"has an unreadable or negative step count for parameter '{parameterName}'";
+            return string.Create(CultureInfo.InvariantCulture, $"has an unreadable or negative step count for parameter {index}");
         }
 
-        if (StateTensorProblem(ref reader, "exp_avg", parameterName, parameter) is string firstMoment)
+        if (!reader.TrySkipTensor(Describe("exp_avg", index), out TensorHeader? firstMoment, out string? problem))
         {
-            return firstMoment;
+            return problem;
         }
 
-        if (StateTensorProblem(ref reader, "exp_avg_sq", parameterName, parameter) is string secondMoment)
+        int match = unused.FindIndex(p => firstMoment.Matches(p.Header));
+        if (match < 0)
         {
-            return secondMoment;
+            return $"gives {Describe("exp_avg", index)} the shape {firstMoment}, which no tensor of the weights has";
+        }
+
+        TensorHeader parameter = unused[match].Header;
+        unused.RemoveAt(match);
+        if (!reader.TrySkipTensor(Describe("exp_avg_sq", index), out TensorHeader? secondMoment, out problem))
+        {
+            return problem;
+        }
+
+        if (!secondMoment.Matches(parameter))
+        {
+            return $"gives {Describe("exp_avg_sq", index)} the shape {secondMoment}, but its exp_avg is {parameter}";
         }
 
         if (!reader.TryReadBoolean(out bool hasMaximum))
         {
-            return $"has an unreadable state for parameter '{parameterName}'";
+            return string.Create(CultureInfo.InvariantCulture, $"has an unreadable state for parameter {index}");
         }
 
-        return hasMaximum ? StateTensorProblem(ref reader, "max_exp_avg_sq", parameterName, parameter) : null;
+        if (hasMaximum)
+        {
+            if (!reader.TrySkipTensor(Describe("max_exp_avg_sq", index), out TensorHeader? maximum, out problem))
+            {
+                return problem;
+            }
+
+            if (!maximum.Matches(parameter))
+            {
+                return $"gives {Describe("max_exp_avg_sq", index)} the shape {maximum}, but its exp_avg is {parameter}";
+            }
+        }
+
+        return null;
     }
 
-    /// <summary>Reads a state tensor, which must have its parameter's element type and shape.</summary>
-    private static string? StateTensorProblem(ref TorchSharpReader reader, string state, string parameterName, TensorHeader parameter)
+    /// <summary>Reads a state tensor, which must have the element type and shape of a weight tensor not yet matched.</summary>
+    private static string? StateTensorProblem(ref TorchSharpReader reader, string state, long index, List<(string Name, TensorHeader Header)> unused, bool consume)
     {
-        string description = $"the {state} of parameter '{parameterName}'";
+        string description = Describe(state, index);
         if (!reader.TrySkipTensor(description, out TensorHeader? tensor, out string? problem))
         {
             return problem;
         }
 
-        return tensor.Matches(parameter) ? null : $"gives {description} the shape {tensor}, but the parameter is {parameter}";
+        int match = unused.FindIndex(p => tensor.Matches(p.Header));
+        if (match < 0)
+        {
+            return $"gives {description} the shape {tensor}, which no tensor of the weights has";
+        }
+
+        if (consume)
+        {
+            unused.RemoveAt(match);
+        }
+
+        return null;
     }
+
+    private static string Describe(string state, long index) => string.Create(CultureInfo.InvariantCulture, $"the {state} of parameter {index}");
 }
