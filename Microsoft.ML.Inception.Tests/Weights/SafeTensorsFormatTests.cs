@@ -78,7 +78,7 @@ public sealed class SafeTensorsFormatTests
     [TestMethod]
     public void Read_DataOffsetsOutsideTheData_FailsNamingTheTensor()
     {
-        string path = Write("offsets.safetensors", File("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", dataBytes: 4));
+        string path = Write("offsets.safetensors", SafeTensorsBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", dataBytes: 4));
 
         (InvalidDataException e, _) = ReadFailing(path);
 
@@ -89,7 +89,7 @@ public sealed class SafeTensorsFormatTests
     [TestMethod]
     public void Read_ShapeThatNeedsOtherByteCount_FailsWithoutAllocatingTheShape()
     {
-        string path = Write("shape.safetensors", File("{\"w\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824],\"data_offsets\":[0,8]}}", dataBytes: 8));
+        string path = Write("shape.safetensors", SafeTensorsBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824],\"data_offsets\":[0,8]}}", dataBytes: 8));
 
         (InvalidDataException e, long allocated) = ReadFailing(path);
 
@@ -100,7 +100,7 @@ public sealed class SafeTensorsFormatTests
     [TestMethod]
     public void Read_BytesThatBelongToNoTensor_Fail()
     {
-        string path = Write("gap.safetensors", File("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", dataBytes: 8));
+        string path = Write("gap.safetensors", SafeTensorsBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", dataBytes: 8));
 
         (InvalidDataException e, _) = ReadFailing(path);
 
@@ -110,7 +110,7 @@ public sealed class SafeTensorsFormatTests
     [TestMethod]
     public void Read_UnknownElementType_NamesIt()
     {
-        string path = Write("complex.safetensors", File("{\"w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", dataBytes: 8));
+        string path = Write("complex.safetensors", SafeTensorsBytes("{\"w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", dataBytes: 8));
 
         (InvalidDataException e, _) = ReadFailing(path);
 
@@ -120,7 +120,7 @@ public sealed class SafeTensorsFormatTests
     [TestMethod]
     public void Read_HeaderThatIsNotJson_SaysSo()
     {
-        string path = Write("not-json.safetensors", File("{not json at all}", dataBytes: 0));
+        string path = Write("not-json.safetensors", SafeTensorsBytes("{not json at all}", dataBytes: 0));
 
         (InvalidDataException e, _) = ReadFailing(path);
 
@@ -142,7 +142,7 @@ public sealed class SafeTensorsFormatTests
         return (e, GC.GetTotalAllocatedBytes(precise: true) - before);
     }
 
-    private static byte[] File(string header, int dataBytes) =>
+    private static byte[] SafeTensorsBytes(string header, int dataBytes) =>
         [.. LengthPrefixed(Encoding.UTF8.GetByteCount(header), header), .. new byte[dataBytes]];
 
     private static byte[] LengthPrefixed(long length, string header)
@@ -156,7 +156,7 @@ public sealed class SafeTensorsFormatTests
     private static string Write(string name, byte[] bytes)
     {
         string path = Path.Combine(folder, name);
-        System.IO.File.WriteAllBytes(path, bytes);
+        File.WriteAllBytes(path, bytes);
         return path;
     }
 }
