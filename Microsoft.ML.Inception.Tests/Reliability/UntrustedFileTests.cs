@@ -70,21 +70,8 @@ public sealed class UntrustedFileTests
 
         double? resident = ProcessMemory.ResidentMiB();
         bool peakReset = ProcessMemory.ResetPeak();
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        InvalidDataException loading = Assert.ThrowsExactly<InvalidDataException>(() => InceptionCheckpoint.Load(crafted));
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-
-        // Resuming training reads the checkpoint before the images, and TorchSharp never sees the header.
-        var ml = new MLContext(seed: 1);
-        IDataView train = DigitsPipeline.SmallTrain(ml);
-        InceptionOptions options = DigitsPipeline.QuickOptions();
-        options.ResumeFrom = crafted;
-        bool trained = false;
-        options.EpochCompleted = _ => trained = true;
-        var pipeline = DigitsPipeline.Create(ml, options);
-        before = GC.GetTotalAllocatedBytes(precise: true);
-        InvalidDataException resuming = Assert.ThrowsExactly<InvalidDataException>(() => pipeline.Fit(train));
-        long allocatedResuming = GC.GetTotalAllocatedBytes(precise: true) - before;
+        (InvalidDataException loading, long allocated, InvalidDataException resuming, long allocatedResuming, bool trained) =
+            LoadAndResume(crafted, InceptionOptimizer.SgdMomentum);
         double? peak = ProcessMemory.PeakResidentMiB();
 
         foreach (InvalidDataException e in new[] { loading, resuming })
@@ -129,22 +116,8 @@ public sealed class UntrustedFileTests
         Assert.IsLessThan(state.Length + 16, absurd.Length, "Well within the size a network of the checkpoint's options may need.");
         string crafted = Rewrite($"{optimizer}-{(shape is null ? $"{dimensions}-dimensions" : $"shape-{string.Join('x', shape)}")}.ckpt", "optimizer.bin", stream => stream.Write(absurd), source);
 
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        InvalidDataException loading = Assert.ThrowsExactly<InvalidDataException>(() => InceptionCheckpoint.Load(crafted));
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-
-        // Resuming training reads the checkpoint before the images, and TorchSharp never sees the header.
-        var ml = new MLContext(seed: 1);
-        IDataView train = DigitsPipeline.SmallTrain(ml);
-        InceptionOptions options = DigitsPipeline.QuickOptions();
-        options.Optimizer = optimizer;
-        options.ResumeFrom = crafted;
-        bool trained = false;
-        options.EpochCompleted = _ => trained = true;
-        var pipeline = DigitsPipeline.Create(ml, options);
-        before = GC.GetTotalAllocatedBytes(precise: true);
-        InvalidDataException resuming = Assert.ThrowsExactly<InvalidDataException>(() => pipeline.Fit(train));
-        long allocatedResuming = GC.GetTotalAllocatedBytes(precise: true) - before;
+        (InvalidDataException loading, long allocated, InvalidDataException resuming, long allocatedResuming, bool trained) =
+            LoadAndResume(crafted, optimizer);
 
         foreach (InvalidDataException e in new[] { loading, resuming })
         {
@@ -412,5 +385,29 @@ public sealed class UntrustedFileTests
         }
 
         return path;
+    }
+
+    /// <summary>
+    /// Loads a crafted checkpoint, then resumes training from it (which reads the checkpoint before the images, so
+    /// TorchSharp never sees the header): both must fail; returns the errors, what each allocated, and whether an epoch ran.
+    /// </summary>
+    private static (InvalidDataException Loading, long LoadingAllocated, InvalidDataException Resuming, long ResumingAllocated, bool Trained) LoadAndResume(
+        string crafted, InceptionOptimizer optimizer)
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        InvalidDataException loading = Assert.ThrowsExactly<InvalidDataException>(() => InceptionCheckpoint.Load(crafted));
+        long loadingAllocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        var ml = new MLContext(seed: 1);
+        IDataView train = DigitsPipeline.SmallTrain(ml);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.Optimizer = optimizer;
+        options.ResumeFrom = crafted;
+        bool trained = false;
+        options.EpochCompleted = _ => trained = true;
+        var pipeline = DigitsPipeline.Create(ml, options);
+        before = GC.GetTotalAllocatedBytes(precise: true);
+        InvalidDataException resuming = Assert.ThrowsExactly<InvalidDataException>(() => pipeline.Fit(train));
+        return (loading, loadingAllocated, resuming, GC.GetTotalAllocatedBytes(precise: true) - before, trained);
     }
 }
