@@ -33,16 +33,9 @@ internal sealed class InceptionTrainer
         // TorchSharp draws weight initialisation and dropout from its global generator.
         torch.random.manual_seed(seed);
         (float[] mean, float[] std) = resume is null ? Normalization(train) : (resume.Metadata.Mean, resume.Metadata.StandardDeviation);
-        GoogLeNetOptions networkOptions = resume?.Network ?? options.NetworkOptions(classCount, train.Channels);
-        var network = new GoogLeNet(networkOptions);
+        GoogLeNet network = resume?.CreateNetwork() ?? new GoogLeNet(options.NetworkOptions(classCount, train.Channels));
         try
         {
-            if (resume is not null)
-            {
-                using var weights = new MemoryStream(resume.Weights, writable: false);
-                network.load(weights);
-            }
-
             if (pretrained is not null)
             {
                 LoadPretrained(network, pretrained);
