@@ -2,7 +2,7 @@
 // ML.NET's pretrained ResNet18 featurizer with LbfgsMaximumEntropy, LightGbm on the raw pixels, and this library's
 // Inception estimator. Prints test accuracy, Fit time, scoring throughput and model zip size of each, and with
 // --write-benchmarks writes them with the machine and the command into BENCHMARKS.md (section 'comparison').
-//   dotnet run -c Release --project examples/Comparison -- [--train 5000] [--test 2000] [--epochs 8]
+//   dotnet run -c Release --project examples/Comparison -- [--train 5000] [--test 2000] [--epochs 7]
 //       [--only resnet18,lightgbm,inception] [--write-benchmarks]
 using System.Diagnostics;
 using System.Globalization;

@@ -1,7 +1,7 @@
 // Trains a GoogLeNet classifier on Fashion-MNIST (or on any folder-per-class tree of images) through the ML.NET
 // pipeline API, reports test accuracy, per-class precision and recall and the confusion matrix, saves the model,
 // reloads it to predict single images, and draws the training curves and the confusion matrix as PNGs.
-//   dotnet run -c Release --project examples/FashionMnist -- [--epochs 8] [--width 0.25] [--batch 128] [--size 32]
+//   dotnet run -c Release --project examples/FashionMnist -- [--epochs 7] [--width 0.25] [--batch 128] [--size 56]
 //       [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]
 using System.Diagnostics;
 using System.Globalization;
@@ -22,7 +22,8 @@ if (Console.IsOutputRedirected)
 string[] known = ["--epochs", "--width", "--batch", "--size", "--lr", "--output", "--data"];
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine("usage: FashionMnist [--epochs 8] [--width 0.25] [--batch 128] [--size 32] [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]");
+    Console.WriteLine("usage: FashionMnist [--epochs 7] [--width 0.25] [--batch 128] [--size 56] [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]");
+    Console.WriteLine("  --size N    image side: Fashion-MNIST's 28x28 images are enlarged by the largest whole factor that fits (2x at 56) and padded");
     Console.WriteLine("  --data DIR  train on a folder-per-class tree of images instead of Fashion-MNIST (20% of each class held out for testing);");
     Console.WriteLine("              other files are ignored, images that cannot be decoded are skipped with a warning");
     return 0;
@@ -86,7 +87,7 @@ if (dataDir is null)
         ? $"the full Fashion-MNIST from the Debian package dataset-fashion-mnist ({idxDir})"
         : $"the repository's copy of Fashion-MNIST ({idxDir}): the first {trainSplit.Count:N0} of the 60,000 training images and the full test set (install dataset-fashion-mnist for all 60,000)";
     AnsiConsole.MarkupLineInterpolated($"Data: {source}.");
-    AnsiConsole.MarkupLineInterpolated($"      {trainSplit.Count:N0} training and {testSplit.Count:N0} test images, 28x28 grey, padded to {size}x{size}; {classes.Count} classes.");
+    AnsiConsole.MarkupLineInterpolated($"      {trainSplit.Count:N0} training and {testSplit.Count:N0} test images, 28x28 grey, {(PixelRow.Scale(trainSplit, size) > 1 ? $"enlarged {PixelRow.Scale(trainSplit, size)}x and " : string.Empty)}padded to {size}x{size}; {classes.Count} classes.");
 }
 else
 {
@@ -155,7 +156,7 @@ IEstimator<ITransformer> pipeline = LabelKeys.MapLabel(ml, classes)
     .Append(imageSteps)
     .Append(ml.Transforms.Inception(options));
 
-AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"GoogLeNet (width {width}), {epochs} epochs, batch {batch}, SGD with momentum, peak learning rate {learningRate} (cosine), random crop and horizontal flip.");
+AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"GoogLeNet (width {width}), {epochs} epochs, batch {batch}, SGD with momentum, peak learning rate {learningRate} (cosine), label smoothing {options.LabelSmoothing}, horizontal flips; scored on each image and its mirror image.");
 var watch = new Stopwatch();
 ITransformer model = null!;
 if (AnsiConsole.Profile.Capabilities.Interactive)
