@@ -92,15 +92,9 @@ internal ref struct TorchSharpReader
     /// <summary>Reads a <see cref="double"/> as <see cref="BinaryWriter.Write(double)"/> writes it: eight bytes, little-endian.</summary>
     public bool TryReadDouble(out double value)
     {
-        value = 0;
-        if (Remaining < sizeof(double))
-        {
-            return false;
-        }
-
-        value = BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(position, sizeof(double)));
-        position += sizeof(double);
-        return true;
+        bool read = TryReadInt64(out long bits);
+        value = BitConverter.Int64BitsToDouble(bits);
+        return read;
     }
 
     /// <summary>
