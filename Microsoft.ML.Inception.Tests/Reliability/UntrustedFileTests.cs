@@ -132,6 +132,51 @@ public sealed class UntrustedFileTests
     }
 
     [TestMethod]
+    public void LoadAndResume_WeightsHoldingNaN_RefusedNamingTheTensor()
+    {
+        List<(string Name, long Type, long[] Shape, byte[] Values)> entries = ParseStateDict(Entry("weights.bin"));
+        int fc = entries.FindIndex(e => e.Name == "fc.weight");
+        byte[] values = entries[fc].Values.ToArray();
+        BitConverter.TryWriteBytes(values.AsSpan(3 * sizeof(float)), float.NaN);
+        entries[fc] = (entries[fc].Name, entries[fc].Type, entries[fc].Shape, values);
+        string crafted = Rewrite("nan-weights.ckpt", "weights.bin", stream => stream.Write(WriteStateDict(entries)));
+
+        (InvalidDataException loading, _, InvalidDataException resuming, _, bool trained) = LoadAndResume(crafted, InceptionOptimizer.SgdMomentum);
+
+        foreach (InvalidDataException e in new[] { loading, resuming })
+        {
+            StringAssert.Contains(e.Message, crafted);
+            StringAssert.Contains(e.Message, "not finite");
+            StringAssert.Contains(e.Message, "weights.bin has one in tensor 'fc.weight', element 3");
+        }
+
+        Assert.IsFalse(trained);
+    }
+
+    [TestMethod]
+    [DataRow(InceptionOptimizer.SgdMomentum, "momentum_buffer")]
+    [DataRow(InceptionOptimizer.AdamW, "exp_avg")]
+    public void LoadAndResume_OptimizerStateHoldingInfinity_RefusedNamingTheState(InceptionOptimizer optimizer, string state)
+    {
+        string source = Checkpoint(optimizer);
+        byte[] values = Entry("optimizer.bin", source);
+        (_, _, int valuesStart, _, _) = ParseOptimizerState(values, optimizer)[0];
+        BitConverter.TryWriteBytes(values.AsSpan(valuesStart), float.PositiveInfinity);
+        string crafted = Rewrite($"{optimizer}-infinite-state.ckpt", "optimizer.bin", stream => stream.Write(values), source);
+
+        (InvalidDataException loading, _, InvalidDataException resuming, _, bool trained) = LoadAndResume(crafted, optimizer);
+
+        foreach (InvalidDataException e in new[] { loading, resuming })
+        {
+            StringAssert.Contains(e.Message, crafted);
+            StringAssert.Contains(e.Message, "not finite");
+            StringAssert.Contains(e.Message, $"optimizer.bin has one in the {state} of parameter 0, element 0");
+        }
+
+        Assert.IsFalse(trained);
+    }
+
+    [TestMethod]
     [DataRow("appended", "has 1 bytes after its last state", DisplayName = "A byte after the last state")]
     [DataRow("halved", "more than the", DisplayName = "Cut short in the middle of a tensor")]
     [DataRow("AdamW", "is not the state of SGD", DisplayName = "AdamW's state in a checkpoint of SGD")]

@@ -89,7 +89,7 @@ public sealed class InceptionCheckpoint
     /// <param name="path">The file.</param>
     /// <returns>The checkpoint.</returns>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint, is damaged, or was written by a newer format version.</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, is damaged, holds weights or optimiser state that are not finite, or was written by a newer format version.</exception>
     public static InceptionCheckpoint Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -100,7 +100,7 @@ public sealed class InceptionCheckpoint
     /// <summary>Reads a checkpoint from a stream.</summary>
     /// <param name="stream">The stream, positioned at the checkpoint.</param>
     /// <returns>The checkpoint.</returns>
-    /// <exception cref="InvalidDataException">The data are not a checkpoint, are damaged, or were written by a newer format version.</exception>
+    /// <exception cref="InvalidDataException">The data are not a checkpoint, are damaged, hold weights or optimiser state that are not finite, or were written by a newer format version.</exception>
     public static InceptionCheckpoint Load(Stream stream) => Load(stream, "the stream");
 
     /// <summary>Writes the checkpoint to a file; an existing file is replaced only once the new one is complete.</summary>
@@ -175,16 +175,25 @@ public sealed class InceptionCheckpoint
             byte[] weights = ReadEntry(archive, WeightsEntry, source, weightsLimit);
 
             // Nor may a tensor header within them claim more than the bytes there: TorchSharp allocates from it.
-            if (StateDictFormat.Problem(weights) is string problem)
+            if (StateDictFormat.Problem(weights, out string? nonFiniteWeight) is string problem)
             {
                 throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {WeightsEntry} {problem}.");
             }
 
             // The same holds for the optimiser state, whose every tensor must also have the shape of its parameter.
             byte[] optimizerState = ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit);
-            if (OptimizerStateFormat.Problem(optimizerState, metadata.Optimizer, weights) is string optimizerProblem)
+            if (OptimizerStateFormat.Problem(optimizerState, metadata.Optimizer, weights, out string? nonFiniteState) is string optimizerProblem)
             {
                 throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {OptimizerEntry} {optimizerProblem}.");
+            }
+
+            // Sound files of a run that went wrong: resuming would train on, or score with, weights that cannot be trusted.
+            string? nonFinite = nonFiniteWeight is not null ? $"its {WeightsEntry} has one in {nonFiniteWeight}"
+                : nonFiniteState is not null ? $"its {OptimizerEntry} has one in {nonFiniteState}"
+                : null;
+            if (nonFinite is not null)
+            {
+                throw new InvalidDataException($"{source} holds values that are not finite (NaN or infinity): {nonFinite}. It cannot be resumed; use a checkpoint saved before training went wrong.");
             }
 
             return new InceptionCheckpoint(metadata, weights, optimizerState);

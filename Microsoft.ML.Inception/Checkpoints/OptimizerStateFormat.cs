@@ -33,8 +33,10 @@ internal static class OptimizerStateFormat
     /// <param name="data">The optimiser state.</param>
     /// <param name="optimizer">The optimiser that wrote it.</param>
     /// <param name="weights">The network's state_dict in <c>Module.save</c> format, already found sound by <see cref="StateDictFormat.Problem"/>.</param>
-    public static string? Problem(ReadOnlySpan<byte> data, InceptionOptimizer optimizer, ReadOnlySpan<byte> weights)
+    /// <param name="nonFinite">The first state value that is NaN or infinite, as "the momentum_buffer of parameter 3, element 0", or null when all are finite.</param>
+    public static string? Problem(ReadOnlySpan<byte> data, InceptionOptimizer optimizer, ReadOnlySpan<byte> weights, out string? nonFinite)
     {
+        nonFinite = null;
         (string typeName, string[] hyperparameters, string[] flags) = optimizer switch
         {
             InceptionOptimizer.SgdMomentum => (nameof(TorchSharp.Modules.SGD), SgdHyperparameters, SgdFlags),
@@ -114,6 +116,7 @@ internal static class OptimizerStateFormat
             }
         }
 
+        nonFinite = reader.FirstNonFinite;
         return reader.Remaining == 0
             ? null
             : string.Create(CultureInfo.InvariantCulture, $"has {reader.Remaining:N0} bytes after its last state");

@@ -17,9 +17,12 @@ namespace Microsoft.ML.Inception;
 internal static class StateDictFormat
 {
     /// <summary>What is wrong with <paramref name="data"/>, or <see langword="null"/> when every header describes values present in it.</summary>
-    public static string? Problem(ReadOnlySpan<byte> data)
+    /// <param name="data">The state_dict.</param>
+    /// <param name="nonFinite">The first value that is NaN or infinite, as "tensor 'fc.weight', element 12", or null when all are finite.</param>
+    public static string? Problem(ReadOnlySpan<byte> data, out string? nonFinite)
     {
         var reader = new TorchSharpReader(data);
+        nonFinite = null;
         if (!TryReadCount(ref reader, out long count))
         {
             return "does not start with a readable entry count";
@@ -33,6 +36,7 @@ internal static class StateDictFormat
             }
         }
 
+        nonFinite = reader.FirstNonFinite;
         return reader.Remaining == 0
             ? null
             : string.Create(CultureInfo.InvariantCulture, $"has {reader.Remaining:N0} bytes after its last tensor");

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Inception;
 /// Reads the parts of TorchSharp's binary files from bytes that may have been crafted: LEB128 numbers (TorchSharp's
 /// encoding of counts, element types and shapes), strings and little-endian values as <see cref="BinaryWriter"/>
 /// writes them, and tensors. Nothing is allocated from what the bytes claim: a tensor's header is checked against the
-/// bytes that really follow it, and its values are skipped.
+/// bytes that really follow it, and its values are skipped, noting the first that is NaN or infinite.
 /// </summary>
 internal ref struct TorchSharpReader
 {
@@ -25,6 +25,12 @@ internal ref struct TorchSharpReader
 
     /// <summary>The number of bytes not read yet.</summary>
     public readonly int Remaining => data.Length - position;
+
+    /// <summary>
+    /// The first value read so far that is NaN or infinite, as "tensor 'fc.weight', element 12", or <see langword="null"/>
+    /// while every floating-point value has been finite.
+    /// </summary>
+    public string? FirstNonFinite { get; private set; }
 
     /// <summary>Reads a non-negative LEB128 number of at most 63 bits (nine bytes), as TorchSharp writes them.</summary>
     public bool TryReadNumber(out long value)
@@ -99,7 +105,8 @@ internal ref struct TorchSharpReader
 
     /// <summary>
     /// Reads a tensor as TorchSharp's <c>Tensor.Save</c> writes it (an element type code, the number of dimensions and
-    /// each dimension, all LEB128, then the raw values) and skips its values.
+    /// each dimension, all LEB128, then the raw values) and skips its values, noting in <see cref="FirstNonFinite"/> the
+    /// first that is not finite.
     /// </summary>
     /// <param name="description">What the tensor is, for the problem: <c>tensor 'conv1.conv.weight'</c>.</param>
     /// <param name="tensor">The element type and shape the tensor claims, when its values are there.</param>
@@ -153,7 +160,13 @@ internal ref struct TorchSharpReader
             return false;
         }
 
-        position += (int)(values * elementSize);
+        int length = (int)(values * elementSize);
+        if (FirstNonFinite is null && FiniteValues.IndexOfFirstNonFinite(claimed.Type, data.Slice(position, length)) is long index and >= 0)
+        {
+            FirstNonFinite = string.Create(CultureInfo.InvariantCulture, $"{description}, element {index:N0}");
+        }
+
+        position += length;
         tensor = claimed;
         return true;
     }

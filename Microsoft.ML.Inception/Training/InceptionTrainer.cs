@@ -15,6 +15,9 @@ namespace Microsoft.ML.Inception;
 internal sealed class InceptionTrainer
 {
     private const int EvaluationBatchSize = 256;
+
+    /// <summary>A loss this many times its first value has diverged: gradients that overflow with it are the learning rate's doing.</summary>
+    private const float DivergedLossFactor = 10;
     private readonly InceptionOptions options;
     private readonly IChannel channel;
     private readonly int seed;
@@ -107,6 +110,8 @@ internal sealed class InceptionTrainer
         int bestEpoch = last;
         int sinceBest = 0;
         long step = 0;
+        float? firstFiniteLoss = null;
+        float? lastFiniteLoss = null;
         try
         {
             for (int epoch = done + 1; epoch <= last; epoch++)
@@ -149,13 +154,19 @@ internal sealed class InceptionTrainer
                     float value = loss.item<float>();
                     if (!float.IsFinite(value))
                     {
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                            $"Training diverged in epoch {epoch}: the loss became {value} at a learning rate of {learningRate:G4}. Try a lower {nameof(InceptionOptions.LearningRate)} (currently {options.LearningRate:G4})."));
+                        throw NonFiniteLoss(network, epoch, value, lastFiniteLoss, learningRate);
                     }
 
                     optimizer.ZeroGrad();
                     loss.backward();
+                    if (FiniteTensors.FirstInGradients(network) is string badGradient)
+                    {
+                        throw NonFiniteGradient(epoch, badGradient, value, firstFiniteLoss ?? value, learningRate);
+                    }
+
                     optimizer.Step();
+                    firstFiniteLoss ??= value;
+                    lastFiniteLoss = value;
                     lossSum += value * count;
                     correct += output.Logits.argmax(1).eq(target).sum().item<long>();
                     seen += count;
@@ -176,6 +187,7 @@ internal sealed class InceptionTrainer
                     watch.Elapsed);
                 history.Add(metrics);
                 Report(metrics, last);
+                RequireFiniteAfterEpoch(network, metrics);
 
                 if (validated is (double valLoss, double valAccuracy) && options.EarlyStoppingPatience is int patience)
                 {
@@ -202,11 +214,66 @@ internal sealed class InceptionTrainer
                 network.load_state_dict(best);
             }
 
+            // The weights that will be exported: the last epoch's or early stopping's best, checked either way.
+            if (FiniteTensors.FirstInWeights(network) is string bad)
+            {
+                throw new InvalidOperationException($"Training produced weights that are not finite: the network's tensor '{bad}' holds NaN or infinity. No model is returned.");
+            }
+
             return (history, bestEpoch, optimizer.SaveState());
         }
         finally
         {
             DisposeAll(best);
+        }
+    }
+
+    /// <summary>
+    /// The error for a loss that is NaN or infinite: divergence (with the advice to lower the learning rate) only when
+    /// the loss grew from finite values; in the first batch nothing has been updated yet, so the network's weights or
+    /// the images are at fault.
+    /// </summary>
+    private Exception NonFiniteLoss(GoogLeNet network, int epoch, float value, float? lastFinite, double learningRate)
+    {
+        if (lastFinite is float previous)
+        {
+            return new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Training diverged in epoch {epoch}: the loss grew from {previous:G4} in the previous batch to {value} at a learning rate of {learningRate:G4}. Try a lower {nameof(InceptionOptions.LearningRate)} (currently {options.LearningRate:G4})."));
+        }
+
+        string cause = FiniteTensors.FirstInWeights(network) is string bad
+            ? $"the network's tensor '{bad}' holds NaN or infinity"
+            : "the network's weights are finite, but its output for these images is not (weights or pixel values too large to compute with)";
+        return new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+            $"Training stopped in epoch {epoch}: the loss of the first batch is {value}, before any weight was updated, so the learning rate is not the cause: {cause}."));
+    }
+
+    /// <summary>
+    /// The error for a gradient that is NaN or infinite although the loss was finite. Overflowing gradients come with a
+    /// loss that has grown far beyond where it started (divergence: lower the learning rate); with a loss of the usual
+    /// size, the backward pass itself computed wrongly, and the learning rate is not the cause. Either way stepping
+    /// would carry the values into every weight.
+    /// </summary>
+    private Exception NonFiniteGradient(int epoch, string parameter, float loss, float firstLoss, double learningRate) =>
+        new InvalidOperationException(loss > DivergedLossFactor * Math.Abs(firstLoss)
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"Training diverged in epoch {epoch}: the loss grew from {firstLoss:G4} in the first batch to {loss:G4}, and the gradient of '{parameter}' overflowed to NaN or infinity at a learning rate of {learningRate:G4}. Try a lower {nameof(InceptionOptions.LearningRate)} (currently {options.LearningRate:G4}).")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Training stopped in epoch {epoch}: the gradient of '{parameter}' holds NaN or infinity although the loss was finite and of the usual size ({loss:G4}; {firstLoss:G4} in the first batch), so the weights were not updated with it. This is a numerical fault in the backward pass on this machine (libtorch's CPU kernels), not a learning rate that is too high."));
+
+    /// <summary>Stops training once the weights or the validation loss are not finite, naming the epoch and the first bad tensor.</summary>
+    private void RequireFiniteAfterEpoch(GoogLeNet network, InceptionEpochMetrics metrics)
+    {
+        if (FiniteTensors.FirstInWeights(network) is string bad)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Training stopped after epoch {metrics.Epoch}: the network's tensor '{bad}' holds NaN or infinity, although every batch's loss and gradients were finite (training loss {metrics.TrainingLoss:G4}, learning rate {metrics.LearningRate:G4}). No model is returned."));
+        }
+
+        if (metrics.ValidationLoss is double validationLoss && !double.IsFinite(validationLoss))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Training diverged in epoch {metrics.Epoch}: the validation loss is {validationLoss} while the training loss was {metrics.TrainingLoss:G4}. Try a lower {nameof(InceptionOptions.LearningRate)} (currently {options.LearningRate:G4})."));
         }
     }
 

@@ -39,7 +39,7 @@ public static class GoogLeNetWeights
     /// <returns>What was loaded, adapted, kept fresh or ignored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    /// <exception cref="InvalidDataException">The file is damaged, a PyTorch pickle, or in neither format.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, a PyTorch pickle, in neither format, or holds NaN or infinity (the message names the tensor).</exception>
     /// <exception cref="ArgumentException">The weights do not fit the network; the message lists every missing, unexpected and wrongly shaped tensor. The network is unchanged.</exception>
     public static GoogLeNetWeightsReport Load(GoogLeNet network, string path)
     {

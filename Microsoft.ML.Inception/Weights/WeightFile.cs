@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Microsoft.ML.Inception;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal static class WeightFile
 
     /// <summary>Reads every tensor of a weight file.</summary>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    /// <exception cref="InvalidDataException">The file is damaged, a pickle, or in neither format.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, a pickle, in neither format, or holds NaN or infinity.</exception>
     public static StoredWeights Read(string path, string role)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -27,8 +29,24 @@ internal static class WeightFile
         return Read(stream, path, FormatFor(path) == WeightFileFormat.SafeTensors);
     }
 
-    /// <summary>Reads every tensor of weight-file bytes in either format.</summary>
+    /// <summary>Reads every tensor of weight-file bytes in either format; all their floating-point values must be finite.</summary>
     public static StoredWeights Read(Stream stream, string source, bool safeTensorsExpected)
+    {
+        StoredWeights weights = ReadEitherFormat(stream, source, safeTensorsExpected);
+        foreach ((string name, StoredTensor tensor) in weights.Tensors)
+        {
+            long index = FiniteValues.IndexOfFirstNonFinite(tensor.Type, tensor.Data.Span);
+            if (index >= 0)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{source}' holds a value that is not finite (NaN or infinity) in tensor '{name}', element {index:N0} of {tensor.ShapeText}: such weights cannot be trained or scored. Was the file saved from a training run that diverged?"));
+            }
+        }
+
+        return weights;
+    }
+
+    private static StoredWeights ReadEitherFormat(Stream stream, string source, bool safeTensorsExpected)
     {
         Span<byte> start = stackalloc byte[16];
         long origin = stream.Position;
