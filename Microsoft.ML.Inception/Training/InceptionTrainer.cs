@@ -32,6 +32,10 @@ internal sealed class InceptionTrainer
     public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume, StoredWeights? pretrained)
     {
         Device device = TrainingDevice.Require(options.Device);
+        if (CpuConvolutionCheck.EnsureCorrect() is string workaround)
+        {
+            channel.Info(MessageSensitivity.None, workaround);
+        }
 
         // TorchSharp draws weight initialisation and dropout from its global generator.
         torch.random.manual_seed(seed);

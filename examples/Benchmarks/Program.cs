@@ -6,6 +6,8 @@
 //   One section at a time (no flag: network throughput):
 //     --network    forward and training step on random tensors, GFLOP/s against the FP32 peak
 //     --scaling    training images/s against batch size, image size, threads and memory layout
+//     --convolutions  training images/s with libtorch's oneDNN convolutions and with its own (what correct numbers cost
+//                  where oneDNN is wrong), 1 and 2 threads; the cost of Fit's per-step gradient check
 //     --scoring    inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32
 //     --latency    PredictionEngine single-image latency (median, p95), Transform images/s and peak RSS
 //     --pipeline   LoadImages + ResizeImages + ExtractPixels + copy into a tensor, images/s
@@ -47,6 +49,7 @@ torch.set_num_threads(threads);
     ("--latency", "latency", MeasureLatency),
     ("--network", "network", MeasureNetwork),
     ("--scaling", "scaling", MeasureScaling),
+    ("--convolutions", "convolutions", MeasureConvolutionBackends),
     ("--scoring", "scoring", MeasureScoring),
     ("--pipeline", "pipeline", MeasurePipeline),
     ("--overhead", "overhead", MeasureOverhead),
@@ -57,7 +60,7 @@ torch.set_num_threads(threads);
 ];
 
 // The order of the sections in BENCHMARKS.md.
-string[] fileOrder = ["network", "scaling", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer"];
+string[] fileOrder = ["network", "scaling", "convolutions", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer"];
 bool all = args.Contains("--all");
 var selected = benchmarks.Where(b => all || args.Contains(b.Flag)).ToList();
 if (selected.Count == 0)
@@ -164,6 +167,17 @@ string MeasureScaling()
     section.AppendLine(Measured("every figure below was measured in that one run.")).AppendLine();
     section.AppendLine("Training steps (TorchVision variant, auxiliary heads, backward, SGD with momentum) on random inputs already in tensors, median of 5 timed steps after 2 warm-up steps; channels-last unless the row says contiguous. Training GFLOP/s = images/s x 3 x 2 x multiply-adds of the forward pass (see the network section).").AppendLine();
     section.Append(Scaling.Report(tables, MachineDescription.PeakGflops()));
+    return section.ToString();
+}
+
+string MeasureConvolutionBackends()
+{
+    ConvolutionBackends.Measurement measurement = ConvolutionBackends.Measure(threads, quick);
+    var section = new StringBuilder();
+    section.AppendLine("## Convolutions: oneDNN against libtorch's own").AppendLine();
+    section.AppendLine(Measured("every figure below was measured in that one run.")).AppendLine();
+    section.AppendLine("Training steps (TorchVision variant, auxiliary heads, backward, SGD with momentum, channels-last) on random inputs already in tensors, median of 5 timed steps after 2 warm-up steps, with libtorch's oneDNN convolutions on and off (`at::Context::setUserEnabledMkldnn`). Where the library finds oneDNN's convolutions wrong (its check before the first `GoogLeNet`), it turns them off for the process: the oneDNN column is then what the wrong numbers would have cost, and the other column what training costs here.").AppendLine();
+    section.Append(ConvolutionBackends.Report(measurement));
     return section.ToString();
 }
 
