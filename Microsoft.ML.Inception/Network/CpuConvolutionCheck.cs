@@ -15,15 +15,17 @@ namespace Microsoft.ML.Inception;
 /// blocking from the sizes of the CPU's caches. On AMD processors oneDNN 3.7 reads those sizes from CPUID leaf
 /// 0x8000001D without checking that the leaf describes any cache; some hypervisors (the Firecracker VMs with AMD EPYC
 /// this project runs on among them) report that leaf as zeros, so oneDNN takes every cache to hold one byte. Its
-/// AVX2 and AVX-512 convolutions then give wrong forward results for channel counts that are not a multiple of 16
-/// (off by up to 4 for 20 to 40 input channels), and the backward pass reads memory it never wrote: NaN and
+/// AVX2 and AVX-512 convolutions then give wrong forward results for many shapes (off by up to 4 with 20 to 40 input
+/// channels and 3x3 or 5x5 kernels, as in GoogLeNet's narrow branches), and the backward pass reads memory it never wrote: NaN and
 /// run-to-run different gradients, more often when the machine is busy. oneDNN 3.8 reads the leaf correctly.
 /// </para>
 /// <para>
 /// The check convolves fixed inputs (20 and 24 channels, 3x3 and 5x5 kernels: shapes that fail on such machines)
 /// and compares the result with a direct double-precision sum. If libtorch is wrong, the check turns oneDNN (and NNPACK)
-/// off through <see cref="LibTorchContext"/>, so libtorch uses its own im2col and GEMM convolutions, and checks again. The check draws nothing from TorchSharp's random generator, runs once per process and never
-/// turns oneDNN back on; the switch holds for every TorchSharp convolution in the process.
+/// off through <see cref="LibTorchContext"/>, so libtorch uses its own im2col and GEMM convolutions, and checks again.
+/// The forward pass suffices: on such processors it is wrong every time for these shapes, while the backward pass fails
+/// only now and then. The check draws nothing from TorchSharp's random generator, runs once per process and never turns
+/// oneDNN back on; the switch holds for every TorchSharp convolution in the process.
 /// </para>
 /// </remarks>
 internal static class CpuConvolutionCheck

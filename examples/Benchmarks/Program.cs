@@ -424,12 +424,14 @@ string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles` or `--transfer` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles` or `--transfer` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
+    header.AppendLine(CultureInfo.InvariantCulture,
+        $"- libtorch's convolutions: {CpuConvolutionCheck.EnsureCorrect() ?? "oneDNN, libtorch's default (the library's check found them correct here)"}");
     if (MachineDescription.PeakGflops() is double p)
     {
-        header.AppendLine(CultureInfo.InvariantCulture, $"- FP32 peak: {p:F0} GFLOP/s = {Environment.ProcessorCount} cores x clock x 32 FLOP/cycle (two 256-bit FMA units per Zen 3 / AVX2 core); the clock is the nominal one /proc/cpuinfo reports (the hypervisor hides boost clocks, so the true peak may be higher and the shares of peak below are upper bounds).");
+        header.AppendLine(CultureInfo.InvariantCulture, $"- FP32 peak: {p:F0} GFLOP/s = {Environment.ProcessorCount} cores x clock x 32 FLOP/cycle (two 256-bit FMA units per core, what AVX2 code such as MKL's GEMM on AMD processors can use; AVX-512 code on a Zen 5 core could do twice that); the clock is the nominal one /proc/cpuinfo reports (the hypervisor hides boost clocks, so the true peak may be higher and the shares of peak below are upper bounds).");
     }
 
     return header.ToString();
