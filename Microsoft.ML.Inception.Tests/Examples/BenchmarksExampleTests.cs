@@ -9,6 +9,7 @@ namespace Microsoft.ML.Inception.Tests.Examples;
 /// dataset-fashion-mnist package happens to be installed on the machine.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")] // Runs examples/Benchmarks (dotnet run) in a child process: minutes.
 public sealed partial class BenchmarksExampleTests
 {
     private static readonly string[] Sections = ["network", "scaling", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy"];

@@ -6,6 +6,7 @@ namespace Microsoft.ML.Inception.Tests.Examples;
 /// failure, so that these tests cannot pass without running anything.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")] // Restores dotnet-repl, builds the notebooks' references and runs each notebook in a child process.
 public sealed class NotebookTests
 {
     private static readonly TimeSpan NotebookTimeout = TimeSpan.FromMinutes(5);

@@ -4,6 +4,7 @@ namespace Microsoft.ML.Inception.Tests.Reliability;
 
 /// <summary>Same seed, same data: the same model, also when trained in two separate processes.</summary>
 [TestClass]
+[TestCategory("Slow")] // Trains examples/Digits in two child processes.
 public sealed class CrossProcessDeterminismTests
 {
     [TestMethod]
