@@ -14,9 +14,12 @@ internal static class DotnetCli
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs <c>dotnet</c> and fails the test unless it exits with 0; returns its standard output.</summary>
-    public static string Run(string directory, params string[] arguments)
+    public static string Run(string directory, params string[] arguments) => Run(directory, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="environment"/> added to its variables and fails the test unless it exits with 0; returns its standard output.</summary>
+    public static string Run(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        ProcessResult result = Execute(directory, arguments);
+        ProcessResult result = Execute(directory, arguments, environment: environment);
         Assert.AreEqual(0, result.ExitCode, $"dotnet {string.Join(' ', arguments)} failed:\n{result.Output}\n{result.Error}");
         return result.Output;
     }
@@ -25,7 +28,7 @@ internal static class DotnetCli
     /// Runs <c>dotnet</c> and returns its exit code and output, whatever the exit code (for tests of failures).
     /// A process still running after <paramref name="timeout"/> (10 minutes by default) is killed and fails the test.
     /// </summary>
-    public static ProcessResult Execute(string directory, string[] arguments, TimeSpan? timeout = null)
+    public static ProcessResult Execute(string directory, string[] arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments)
@@ -37,6 +40,11 @@ internal static class DotnetCli
         start.Environment.Remove("MSBuildExtensionsPath");
         start.Environment.Remove("MSBuildSDKsPath");
         start.Environment.Remove("MSBUILD_EXE_PATH");
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using Process process = Process.Start(start)!;
         Task<string> error = process.StandardError.ReadToEndAsync();
         Task<string> output = process.StandardOutput.ReadToEndAsync();

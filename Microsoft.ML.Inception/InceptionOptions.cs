@@ -207,6 +207,12 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see cref="CancellationToken.None"/>.</value>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>Test seam: called on the training thread as each training batch starts, with its number in this Fit (from 1), so tests count batches instead of timing them.</summary>
+    internal Action<long>? BatchStarting { get; set; }
+
+    /// <summary>Test seam: called with the image count each time the trained network's backbone runs, so tests count backbone passes instead of timing epochs.</summary>
+    internal Action<long>? BackboneRunning { get; set; }
+
     /// <summary>Checks every option and reports all invalid ones in one exception.</summary>
     /// <exception cref="ArgumentOutOfRangeException">One or more options are invalid; the message lists each with its value.</exception>
     public void Validate()

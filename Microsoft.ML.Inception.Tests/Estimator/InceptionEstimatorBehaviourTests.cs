@@ -192,6 +192,7 @@ public sealed class InceptionEstimatorBehaviourTests
     }
 
     [TestMethod]
+    [TestCategory("Slow")] // Trains to above chance: about 15 s on 2 cores.
     public void Fit_PaperVariant_TrainsWithoutBatchNormAndLearnsAboveChance()
     {
         var ml = new MLContext(seed: 1);
@@ -209,6 +210,7 @@ public sealed class InceptionEstimatorBehaviourTests
     }
 
     [TestMethod]
+    [TestCategory("Slow")] // Trains to above chance: about 40 s on 2 cores.
     public void Fit_AdamWWithLabelSmoothing_LearnsAboveChance()
     {
         var ml = new MLContext(seed: 1);

@@ -5,6 +5,7 @@ namespace Microsoft.ML.Inception.Tests.Examples;
 
 /// <summary>examples/Comparison, run as a user runs it, on a few hundred Fashion-MNIST images.</summary>
 [TestClass]
+[TestCategory("Slow")] // Runs examples/Comparison (dotnet run) in a child process.
 public sealed partial class ComparisonExampleTests
 {
     private const string LightGbm = "LightGbm on raw pixels";

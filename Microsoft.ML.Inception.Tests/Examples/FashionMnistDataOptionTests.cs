@@ -8,6 +8,7 @@ namespace Microsoft.ML.Inception.Tests.Examples;
 /// BMP and GIF, from 20x30 to 1200x800, portrait and landscape. Broken files are added to a copy of them.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")] // Builds examples/FashionMnist and runs it in child processes.
 public sealed class FashionMnistDataOptionTests
 {
     private static readonly string[] Broken = [Path.Combine("cat", "corrupt.jpg"), Path.Combine("coffee", "empty.png"), Path.Combine("rocket", "not-an-image.png")];

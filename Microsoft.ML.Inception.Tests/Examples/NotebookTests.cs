@@ -6,21 +6,32 @@ namespace Microsoft.ML.Inception.Tests.Examples;
 /// failure, so that these tests cannot pass without running anything.
 /// </summary>
 [TestClass]
+[TestCategory("Slow")] // Restores dotnet-repl, builds the notebooks' references and runs each notebook in a child process.
 public sealed class NotebookTests
 {
     private static readonly TimeSpan NotebookTimeout = TimeSpan.FromMinutes(5);
-    private static readonly Dictionary<string, string> QuickMode = new() { ["INCEPTION_NOTEBOOK_QUICK"] = "1" };
+    private static Dictionary<string, string> quickMode = null!;
     private static string outputDirectory = null!;
+    private static string temporary = null!;
 
     [ClassInitialize]
     public static void RestoreToolAndBuildReferences(TestContext context)
     {
         outputDirectory = Directory.CreateTempSubdirectory("inception-notebooks-").FullName;
+        temporary = Directory.CreateTempSubdirectory("inception-notebooks-temp-").FullName;
+
+        // The quickstart saves its model under a fixed name in the temp folder: the kernel's temp folder is these tests'
+        // own (TMPDIR), so that the same notebook running elsewhere on the machine cannot write that file meanwhile.
+        quickMode = new() { ["INCEPTION_NOTEBOOK_QUICK"] = "1", ["TMPDIR"] = temporary };
         NotebookRunner.Prepare();
     }
 
     [ClassCleanup]
-    public static void DeleteOutputs() => Directory.Delete(outputDirectory, recursive: true);
+    public static void DeleteOutputs()
+    {
+        Directory.Delete(outputDirectory, recursive: true);
+        Directory.Delete(temporary, recursive: true);
+    }
 
     [TestMethod]
     public void Quickstart_QuickMode_RunsWithoutErrors() => AssertRunsCleanly("01-quickstart.ipynb");
@@ -47,7 +58,7 @@ public sealed class NotebookTests
             }
             """);
 
-        NotebookRun run = NotebookRunner.Run(notebook, Path.Combine(outputDirectory, "executed"), QuickMode, NotebookTimeout);
+        NotebookRun run = NotebookRunner.Run(notebook, Path.Combine(outputDirectory, "executed"), quickMode, NotebookTimeout);
 
         Assert.IsFalse(run.Succeeded, run.Describe());
         Assert.AreNotEqual(0, run.ExitCode, run.Describe());
@@ -58,7 +69,7 @@ public sealed class NotebookTests
 
     private static void AssertRunsCleanly(string notebook)
     {
-        NotebookRun run = NotebookRunner.Run(notebook, outputDirectory, QuickMode, NotebookTimeout);
+        NotebookRun run = NotebookRunner.Run(notebook, outputDirectory, quickMode, NotebookTimeout);
 
         Assert.IsTrue(run.Succeeded, $"{notebook}: {run.Describe()}");
     }

@@ -8,6 +8,7 @@ namespace Microsoft.ML.Inception.Tests.Packaging;
 /// (the project lives outside this repository, so Directory.Build.targets does not reach it).
 /// </summary>
 [TestClass]
+[TestCategory("Slow")] // Packs the library and builds and runs a consumer project in child processes.
 public sealed class PackageConsumerTests
 {
     [TestMethod]

@@ -142,6 +142,7 @@ public sealed class ModelPersistenceTests
     }
 
     [TestMethod]
+    [TestCategory("Slow")] // Builds and runs examples/Serving in child processes.
     [Timeout(600_000, CooperativeCancellation = true)]
     public void ServingProject_WithoutTorchSharpOrThisLibrary_PredictsTheSame()
     {

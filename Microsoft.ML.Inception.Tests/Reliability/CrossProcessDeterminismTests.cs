@@ -4,24 +4,37 @@ namespace Microsoft.ML.Inception.Tests.Reliability;
 
 /// <summary>Same seed, same data: the same model, also when trained in two separate processes.</summary>
 [TestClass]
+[TestCategory("Slow")] // Trains examples/Digits in two child processes.
 public sealed class CrossProcessDeterminismTests
 {
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
     public void Fit_SameSeedInTwoProcesses_IdenticalModelZipContents()
     {
-        // examples/Digits trains with new MLContext(seed: 1) on OpenCV's digits and saves its model zip to this path.
+        // examples/Digits trains with new MLContext(seed: 1) on OpenCV's digits, writes them as images into a fixed
+        // folder under the temp path and saves its model zip there too. Both runs get the same temp folder of this
+        // test's own (TMPDIR): the image folder is part of the model, and the same test running elsewhere on the
+        // machine must not write those files under this one's feet.
         string project = Path.Combine(BuildMetadata.RepositoryRoot, "examples", "Digits");
-        string zip = Path.Combine(Path.GetTempPath(), "inception-digits-model.zip");
+        DotnetCli.Run(BuildMetadata.RepositoryRoot, "build", project, "-c", "Release");
+        string program = Path.Combine(project, "bin", "Release", "net10.0", "Digits.dll");
+        string temporary = Directory.CreateTempSubdirectory("inception-cross-process-").FullName;
+        string zip = Path.Combine(temporary, "inception-digits-model.zip");
         var runs = new List<Dictionary<string, byte[]>>();
-        for (int run = 0; run < 2; run++)
+        try
         {
-            File.Delete(zip);
-            DotnetCli.Run(BuildMetadata.RepositoryRoot, "run", "-c", "Release", "--project", project, "--", "--epochs", "1");
-            runs.Add(Entries(zip));
+            for (int run = 0; run < 2; run++)
+            {
+                File.Delete(zip);
+                DotnetCli.Run(temporary, new Dictionary<string, string> { ["TMPDIR"] = temporary }, "exec", program, "--epochs", "1");
+                runs.Add(Entries(zip));
+            }
+        }
+        finally
+        {
+            Directory.Delete(temporary, recursive: true);
         }
 
-        File.Delete(zip);
         CollectionAssert.AreEqual(runs[0].Keys.Order(StringComparer.Ordinal).ToList(), runs[1].Keys.Order(StringComparer.Ordinal).ToList());
         Assert.IsTrue(runs[0].Keys.Any(k => k.Contains("Onnx", StringComparison.OrdinalIgnoreCase)), string.Join(", ", runs[0].Keys));
         foreach ((string name, byte[] bytes) in runs[0])

@@ -69,10 +69,12 @@ public sealed class UntrustedFileTests
         string crafted = Rewrite($"shape-{dimensions}.ckpt", "weights.bin", stream => stream.Write(absurd));
 
         double? resident = ProcessMemory.ResidentMiB();
+        double? fileBacked = ProcessMemory.FileBackedMiB();
         bool peakReset = ProcessMemory.ResetPeak();
         (InvalidDataException loading, long allocated, InvalidDataException resuming, long allocatedResuming, bool trained) =
             LoadAndResume(crafted, InceptionOptimizer.SgdMomentum);
         double? peak = ProcessMemory.PeakResidentMiB();
+        double? fileBackedAfter = ProcessMemory.FileBackedMiB();
 
         foreach (InvalidDataException e in new[] { loading, resuming })
         {
@@ -84,9 +86,12 @@ public sealed class UntrustedFileTests
         Assert.IsFalse(trained);
         Assert.IsLessThan(32L << 20, allocated, $"Loading allocated {allocated:N0} bytes before rejecting the file.");
         Assert.IsLessThan(32L << 20, allocatedResuming, $"Resuming allocated {allocatedResuming:N0} bytes before rejecting the file.");
-        if (resident is double start && peak is double highest && peakReset)
+        if (resident is double start && peak is double highest && peakReset && fileBacked is double files && fileBackedAfter is double filesAfter)
         {
-            Assert.IsLessThan(64, highest - start, $"The resident set grew from {start:F0} MiB to a peak of {highest:F0} MiB.");
+            // Pages of mapped files (the libraries' code) that the kernel dropped for other processes and read back
+            // meanwhile raise the peak without any allocation: they are left out.
+            double reread = Math.Max(0, filesAfter - files);
+            Assert.IsLessThan(64, highest - start - reread, $"The resident set grew from {start:F0} MiB to a peak of {highest:F0} MiB ({reread:F0} MiB of it mapped files read back).");
         }
     }
 

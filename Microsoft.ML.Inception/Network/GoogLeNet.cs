@@ -120,6 +120,9 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
     /// <summary>Channels of the feature map <see cref="ForwardFeatures"/> returns (1024 at width 1).</summary>
     public int FeatureChannels { get; }
 
+    /// <summary>Test seam (set from <see cref="InceptionOptions.BackboneRunning"/>): called with the image count each time the backbone runs.</summary>
+    internal Action<long>? BackboneRunning { get; set; }
+
     /// <summary>The nine Inception modules, in order (3a, 3b, 4a ... 4e, 5a, 5b).</summary>
     public IReadOnlyList<InceptionModule> InceptionModules =>
         [inception3a, inception3b, inception4a, inception4b, inception4c, inception4d, inception4e, inception5a, inception5b];
@@ -252,6 +255,7 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
     private Tensor ForwardStem(Tensor input)
     {
         ValidateInput(input);
+        BackboneRunning?.Invoke(input.shape[0]);
         // N x C x 224 x 224
         bool channelsLast = Options.ChannelsLast && input.device_type == DeviceType.CPU;
         Tensor x = conv1.call(channelsLast ? ToChannelsLast(input) : input);

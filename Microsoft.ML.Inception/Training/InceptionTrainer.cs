@@ -48,6 +48,7 @@ internal sealed class InceptionTrainer
                 LoadPretrained(network, pretrained);
             }
 
+            network.BackboneRunning = options.BackboneRunning;
             network.to(device);
             var run = Fit(network, train, validation, mean, std, device, resume);
             network.eval();
@@ -144,6 +145,7 @@ internal sealed class InceptionTrainer
                     }
 
                     learningRate = LearningRateScheduler.At(options.LearningRateSchedule, options.LearningRate, step++, stepsPerEpoch, options.Epochs);
+                    options.BatchStarting?.Invoke(step);
                     optimizer.SetLearningRate(learningRate);
                     using var scope = torch.NewDisposeScope();
                     Tensor index = order.narrow(0, start, count).to(device);

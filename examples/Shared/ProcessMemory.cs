@@ -17,6 +17,20 @@ internal static class ProcessMemory
     public static double? PeakResidentMiB() => StatusMiB("VmHWM");
 
     /// <summary>
+    /// Memory only this process decides: anonymous and shared-memory pages (the .NET, libtorch and ONNX Runtime heaps,
+    /// JIT-compiled code), resident or swapped out. Unlike <see cref="ResidentMiB"/> it leaves out pages of mapped files
+    /// (the native libraries' code), which the kernel drops when other processes need memory and reads back when they
+    /// are next touched: memory pressure from other processes does not change it.
+    /// </summary>
+    public static double? PrivateMiB() =>
+        StatusMiB("RssAnon") is double anonymous && StatusMiB("RssShmem") is double shared && StatusMiB("VmSwap") is double swapped
+            ? anonymous + shared + swapped
+            : null;
+
+    /// <summary>Resident pages of mapped files (RssFile): the part of <see cref="ResidentMiB"/> that <see cref="PrivateMiB"/> leaves out.</summary>
+    public static double? FileBackedMiB() => StatusMiB("RssFile");
+
+    /// <summary>
     /// Resets VmHWM to the current RSS (writing 5 to /proc/self/clear_refs, Linux 4.0 and later), so the next
     /// <see cref="PeakResidentMiB"/> covers only what follows. Returns false where the kernel does not allow it.
     /// </summary>
