@@ -191,9 +191,9 @@ internal sealed class InceptionTrainer
                     learningRate,
                     seen / Math.Max(trainSeconds, 1e-9),
                     watch.Elapsed);
+                RequireFiniteAfterEpoch(network, metrics);
                 history.Add(metrics);
                 Report(metrics, last);
-                RequireFiniteAfterEpoch(network, metrics);
 
                 if (validated is (double valLoss, double valAccuracy) && options.EarlyStoppingPatience is int patience)
                 {
