@@ -116,6 +116,10 @@ internal sealed class InceptionTrainer
         int sinceBest = 0;
         long step = 0;
         float? firstFiniteLoss = null;
+
+        // Held for the whole run: a Scalar converted implicitly for each batch could be finalized by the garbage
+        // collector while libtorch still reads it (see TrainingOptimizer.Step).
+        using Scalar auxiliaryWeight = options.AuxiliaryLossWeight.ToScalar();
         float? lastFiniteLoss = null;
         try
         {
@@ -154,7 +158,7 @@ internal sealed class InceptionTrainer
                     Tensor loss = Loss(output.Logits, target);
                     if (output.Auxiliary1 is not null && output.Auxiliary2 is not null)
                     {
-                        loss = loss + (options.AuxiliaryLossWeight * (Loss(output.Auxiliary1, target) + Loss(output.Auxiliary2, target)));
+                        loss = loss + (Loss(output.Auxiliary1, target) + Loss(output.Auxiliary2, target)).mul(auxiliaryWeight);
                     }
 
                     float value = loss.item<float>();

@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Text;
 using Microsoft.ML.Runtime;
 using TorchSharp.Modules;
@@ -15,6 +16,9 @@ namespace Microsoft.ML.Inception;
 internal sealed class TrainingOptimizer : IDisposable
 {
     private static readonly string[] ClassifierPrefixes = ["fc.", "aux1.", "aux2."];
+
+    /// <summary>Room for what one step allocates (a few small objects per parameter tensor) and for other threads meanwhile.</summary>
+    private const long StepAllocationBudget = 16L << 20;
     private readonly optim.Optimizer optimizer;
     private readonly double[] factors;
 
@@ -69,7 +73,39 @@ internal sealed class TrainingOptimizer : IDisposable
 
     public void ZeroGrad() => optimizer.zero_grad();
 
-    public void Step() => optimizer.step();
+    /// <summary>
+    /// One optimiser step, with no garbage collection inside it. TorchSharp 0.107's SGD and AdamW hand their
+    /// hyperparameters to libtorch as <see cref="TorchSharp.Scalar"/>s converted implicitly from double and keep no
+    /// reference to them during the native call, so a collection in the middle of the step can finalize one, freeing
+    /// its native memory while libtorch reads it: the step then fails ("Expected false to be true" from
+    /// <c>c10::Scalar::toFloat</c>) or could read another value. Nothing created inside a no-GC region can be finalized
+    /// before it ends. Where the region cannot start (the application is in one of its own) or other threads allocate
+    /// past its budget meanwhile, the step runs as TorchSharp's alone would.
+    /// </summary>
+    public void Step()
+    {
+        bool region;
+        try
+        {
+            region = GC.TryStartNoGCRegion(StepAllocationBudget);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException)
+        {
+            region = false;
+        }
+
+        try
+        {
+            optimizer.step();
+        }
+        finally
+        {
+            if (region && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+            {
+                GC.EndNoGCRegion();
+            }
+        }
+    }
 
     /// <summary>Sets the learning rate of the step: the classifiers get it as it is, the backbone scaled by its factor.</summary>
     public void SetLearningRate(double learningRate)
