@@ -93,12 +93,14 @@ public sealed partial class InceptionOptions
     /// the moving averages (momentum 0.1) that training leaves. After few optimiser steps those still hold much of their
     /// initial values and of earlier weights' statistics, and scoring normalises with them: 150 images, batch 64 and
     /// 5 epochs (15 steps) gave a model that scored its own training images far below the training accuracy the log
-    /// showed. The last epoch's validation and the model use the recomputed statistics; with early stopping they are
-    /// recomputed for the kept epoch's weights. Does nothing for the <see cref="GoogLeNetVariant.Paper"/> variant (no
-    /// batch norm) and in <see cref="InceptionFineTuning.HeadOnly"/> fine-tuning (the frozen backbone keeps its statistics).
+    /// showed. They are recomputed before the last epoch's validation, so that it reports the model <c>Fit</c> returns, and
+    /// with <see cref="EarlyStoppingPatience"/> before every epoch's validation, since any epoch's weights may be kept. Does
+    /// nothing for the <see cref="GoogLeNetVariant.Paper"/> variant (no batch norm) and in
+    /// <see cref="InceptionFineTuning.HeadOnly"/> fine-tuning (the frozen backbone keeps its statistics).
     /// </summary>
-    /// <value>The default value is <see langword="true"/>. It costs one forward pass without gradients over those images,
-    /// about a tenth of a training epoch over as many.</value>
+    /// <value>The default value is <see langword="true"/>. Each recomputation is one forward pass without gradients over
+    /// those images: on the main example's network about a quarter of the time of a training epoch over as many images
+    /// (22 s against 82 s for 10,000 on 2 loaded cores), under 1% of the main example's 7 epochs on 60,000 images.</value>
     public bool RecomputeBatchNormStatistics { get; set; } = true;
 
     /// <summary>

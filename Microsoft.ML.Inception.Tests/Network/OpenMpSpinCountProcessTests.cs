@@ -24,7 +24,7 @@ public sealed partial class OpenMpSpinCountProcessTests
 
     [TestMethod]
     [Timeout(300_000, CooperativeCancellation = true)]
-    [DataRow(null, null, "10000", DisplayName = "nothing set: the library's spin count")]
+    [DataRow(null, null, "1000", DisplayName = "nothing set: the library's spin count")]
     [DataRow("OMP_WAIT_POLICY", "PASSIVE", "0", DisplayName = "OMP_WAIT_POLICY=PASSIVE: left alone, libgomp does not spin")]
     [DataRow("GOMP_SPINCOUNT", "250000", "250000", DisplayName = "GOMP_SPINCOUNT=250000: left alone")]
     public void LibGomp_ReadsTheLibrarysDefaultOnlyWhenTheUserSetNothing(string? name, string? value, string expectedSpinCount)

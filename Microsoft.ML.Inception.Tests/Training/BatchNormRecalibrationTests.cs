@@ -51,7 +51,7 @@ public sealed class BatchNormRecalibrationTests
     private static void Recompute(GoogLeNet network, LabeledImages images, Tensor mean, Tensor std)
     {
         using IChannel channel = ((IChannelProvider)new MLContext(seed: 1)).Start("test");
-        new BatchNormRecalibration(network, images, mean, std, torch.CPU, BatchSize, channel, CancellationToken.None).Recompute(seed: 1);
+        new BatchNormRecalibration(network, images, mean, std, torch.CPU, BatchSize, channel).Recompute(seed: 1);
     }
 
     /// <summary>What conv1's batch norm sees, computed directly: the mean of conv1's outputs over all images, and the batches' unbiased variances averaged with their sizes as weights.</summary>

@@ -16,8 +16,11 @@ namespace Microsoft.ML.Inception;
 /// before it sleeps. On a quiet machine that catches the next of the thousands of short parallel loops of a training step
 /// without a wake-up; on a busy one the spinning threads hold the cores that the other processes, and the thread that
 /// still has work, are waiting for: training ran 5-7 times slower next to another busy process. <c>OMP_WAIT_POLICY=PASSIVE</c>
-/// (sleep at once) avoids that but costs about 30% on a quiet machine. A spin count of <see cref="Default"/> is about as
-/// fast as the long spin on a quiet machine and as PASSIVE on a busy one (BENCHMARKS.md, "OpenMP threads on a busy machine").
+/// (sleep at once) avoids that but costs about 30% on a quiet machine. A spin count of <see cref="Default"/> (tens of
+/// microseconds) still catches a loop that follows closely, but gives the core up long before the scheduler would take it:
+/// on this project's loaded 2-core machine it trained 14 times as fast as libgomp's default next to busy processes, as fast
+/// as PASSIVE (BENCHMARKS.md, "OpenMP threads on a busy machine"); in a sweep there, 3,000 and more spins were already
+/// several times slower than PASSIVE, 100 to 1,000 about as fast.
 /// </para>
 /// <para>
 /// libgomp reads <c>GOMP_SPINCOUNT</c> and <c>OMP_WAIT_POLICY</c> once, when libtorch is loaded, from the C library's
@@ -37,7 +40,7 @@ internal static partial class OpenMpSpinCount
     public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
 
     /// <summary>The library's spin count, set when neither variable is.</summary>
-    public const string Default = "10000";
+    public const string Default = "1000";
 
     /// <summary>libgomp's own spin count when neither variable is set.</summary>
     public const string LibGompDefault = "300000";

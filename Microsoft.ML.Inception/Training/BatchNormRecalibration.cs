@@ -32,7 +32,6 @@ internal sealed class BatchNormRecalibration
     private readonly Device device;
     private readonly int batchSize;
     private readonly IChannel channel;
-    private readonly CancellationToken cancellation;
 
     /// <param name="network">The network being trained.</param>
     /// <param name="train">The training images, as the training loop reads them.</param>
@@ -41,8 +40,7 @@ internal sealed class BatchNormRecalibration
     /// <param name="device">The training device.</param>
     /// <param name="batchSize">The training batch size: batch statistics are computed over batches as large as training's, as the running averages were.</param>
     /// <param name="channel">Where the time it took is reported.</param>
-    /// <param name="cancellation">Checked before every batch.</param>
-    public BatchNormRecalibration(GoogLeNet network, LabeledImages train, Tensor mean, Tensor std, Device device, int batchSize, IChannel channel, CancellationToken cancellation)
+    public BatchNormRecalibration(GoogLeNet network, LabeledImages train, Tensor mean, Tensor std, Device device, int batchSize, IChannel channel)
     {
         this.network = network;
         this.train = train;
@@ -51,7 +49,6 @@ internal sealed class BatchNormRecalibration
         this.device = device;
         this.batchSize = batchSize;
         this.channel = channel;
-        this.cancellation = cancellation;
     }
 
     /// <summary>
@@ -66,7 +63,8 @@ internal sealed class BatchNormRecalibration
     /// <summary>
     /// Recomputes the running mean and variance of every batch norm (the auxiliary classifiers' included) over up to
     /// <see cref="MaximumImages"/> training images drawn with <paramref name="seed"/>. Weights, the number of tracked
-    /// batches and each module's momentum are left as they were; the network is left in training mode.
+    /// batches and each module's momentum are left as they were; the network is left in training mode. Not cancellable:
+    /// it finishes the epoch whose batches have all run, and is bounded by <see cref="MaximumImages"/> forward passes.
     /// </summary>
     /// <param name="seed">Seed of the subset when there are more than <see cref="MaximumImages"/> images.</param>
     public void Recompute(long seed)
@@ -103,7 +101,6 @@ internal sealed class BatchNormRecalibration
             {
                 for (int start = 0; start < usable; start += batchSize)
                 {
-                    cancellation.ThrowIfCancellationRequested();
                     using var scope = torch.NewDisposeScope();
                     int batch = Math.Min(batchSize, usable - start);
                     Tensor images = train.Images.index_select(0, order.narrow(0, start, batch)).to(device);

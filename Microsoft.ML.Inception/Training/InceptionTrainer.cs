@@ -117,9 +117,8 @@ internal sealed class InceptionTrainer
         }
 
         BatchNormRecalibration? recalibration = BatchNormRecalibration.AppliesTo(options, network)
-            ? new BatchNormRecalibration(network, train, meanTensor, stdTensor, device, batchSize, channel, options.CancellationToken)
+            ? new BatchNormRecalibration(network, train, meanTensor, stdTensor, device, batchSize, channel)
             : null;
-        int recalibratedEpoch = 0;
 
         int done = resume?.EpochsCompleted ?? 0;
         int last = done + options.Epochs;
@@ -198,11 +197,11 @@ internal sealed class InceptionTrainer
                 }
 
                 double trainSeconds = watch.Elapsed.TotalSeconds;
-                if (epoch == last && recalibration is not null)
+                if (recalibration is not null && (epoch == last || (options.EarlyStoppingPatience is not null && validation is not null)))
                 {
-                    // Before validation, so that the last epoch reports the model that Fit returns.
+                    // Before validation, so that the epoch whose weights Fit returns reports the model it returns (with
+                    // early stopping any epoch can be that one, and it is chosen by these statistics).
                     recalibration.Recompute(EpochSeed(epoch, 4));
-                    recalibratedEpoch = epoch;
                 }
 
                 (double ValidationLoss, double ValidationAccuracy)? validated = validation is null
@@ -244,10 +243,6 @@ internal sealed class InceptionTrainer
             if (best is not null)
             {
                 network.load_state_dict(best);
-                if (recalibration is not null && bestEpoch != recalibratedEpoch)
-                {
-                    recalibration.Recompute(EpochSeed(bestEpoch, 4));
-                }
             }
 
             // The weights that will be exported: the last epoch's or early stopping's best, checked either way.

@@ -24,6 +24,7 @@
 //                  recomputed after the last epoch, and with the short-training warning's suggestion; the recomputation's cost
 //     --openmp     training images/s with libgomp's default spinning, OMP_WAIT_POLICY=PASSIVE and the library's
 //                  GOMP_SPINCOUNT, on a quiet machine and next to one busy process per core (each in a child process)
+//                  ([--openmp-rounds 3])
 //   Options: [--threads 2] [--output BENCHMARKS.md] [--data /usr/share/datasets/fashion-mnist]
 using System.Globalization;
 using Microsoft.ML;
@@ -456,7 +457,7 @@ string? MeasureSmallData()
 
 string MeasureOpenMp()
 {
-    OpenMpWaiting.Measurement m = OpenMpWaiting.Measure(threads, quick);
+    OpenMpWaiting.Measurement m = OpenMpWaiting.Measure(threads, quick, IntOption("--openmp-rounds", quick ? 1 : 3));
     var section = new StringBuilder();
     section.AppendLine("## OpenMP threads on a busy machine").AppendLine();
     section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();

@@ -42,7 +42,7 @@ internal static class ComparisonReport
         text.AppendLine(machine);
         string? policy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
         string? spinCount = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT");
-        text.AppendLine(Invariant, $"- OpenMP (LightGBM, libtorch): {(policy is null && spinCount is null ? "neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT set, so Microsoft.ML.Inception set GOMP_SPINCOUNT=10000 (idle threads spin briefly, then sleep) when it loaded" : $"OMP_WAIT_POLICY {policy ?? "not set"}, GOMP_SPINCOUNT {spinCount ?? "not set"}")}").AppendLine();
+        text.AppendLine(Invariant, $"- OpenMP (LightGBM, libtorch): {(policy is null && spinCount is null ? "neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT set, so Microsoft.ML.Inception set GOMP_SPINCOUNT=1000 (idle threads spin briefly, then sleep) when it loaded" : $"OMP_WAIT_POLICY {policy ?? "not set"}, GOMP_SPINCOUNT {spinCount ?? "not set"}")}").AppendLine();
         text.AppendLine(data).AppendLine();
         text.AppendLine("| " + string.Join(" | ", Columns) + " |");
         text.AppendLine("|---" + string.Concat(Enumerable.Repeat("|---:", Columns.Length - 1)) + "|");
