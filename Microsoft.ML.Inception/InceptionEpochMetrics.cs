@@ -8,7 +8,7 @@ namespace Microsoft.ML.Inception;
 /// <param name="ValidationAccuracy">Share of validation images classified correctly, or <see langword="null"/> without validation.</param>
 /// <param name="LearningRate">The learning rate at the end of the epoch.</param>
 /// <param name="ImagesPerSecond">Training images processed per second of the epoch (without validation).</param>
-/// <param name="Elapsed">Wall time of the epoch, validation included.</param>
+/// <param name="Elapsed">Wall time of the epoch, validation included (and the recomputation of <see cref="InceptionOptions.RecomputeBatchNormStatistics"/> in the epochs where it runs).</param>
 public sealed record InceptionEpochMetrics(
     int Epoch,
     double TrainingLoss,

@@ -24,6 +24,16 @@ namespace Microsoft.ML.Inception;
 /// <para>Transfer learning: <see cref="InceptionOptions.PretrainedWeights"/> starts from a weight file (safetensors or
 /// TorchSharp's format), and <see cref="InceptionOptions.FineTuning"/> trains everything (the backbone optionally at a
 /// lower learning rate) or only the classifier on features of the frozen backbone computed once.</para>
+/// <para>Small data: runs of fewer than 200 optimizer steps (150 images at batch 64 for 5 epochs make 15) log a warning
+/// with settings that give more, and <see cref="InceptionOptions.RecomputeBatchNormStatistics"/> recomputes batch norm's
+/// statistics after the last epoch, so the model scores images as well as training reported.</para>
+/// <para>CPU threads on Linux: libtorch's OpenMP threads spin 1,000 times before they sleep when waiting for work
+/// (<c>GOMP_SPINCOUNT=1000</c>, which the library puts in the process's environment before libtorch starts, unless
+/// <c>GOMP_SPINCOUNT</c> or <c>OMP_WAIT_POLICY</c> is already set). libgomp's own default, 300,000 spins, made training
+/// 5-15 times slower while other processes kept the cores busy, and <c>OMP_WAIT_POLICY=PASSIVE</c> costs about 30% on a
+/// quiet machine (BENCHMARKS.md, "OpenMP threads on a busy machine"). To choose otherwise, set either variable in the environment before the program starts (or with
+/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> before the first use of this library); a program that
+/// calls TorchSharp before this library keeps libgomp's default, and <c>Fit</c> logs so.</para>
 /// </remarks>
 public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 {

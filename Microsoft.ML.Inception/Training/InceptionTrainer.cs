@@ -37,6 +37,11 @@ internal sealed class InceptionTrainer
             channel.Info(MessageSensitivity.None, workaround);
         }
 
+        if (OpenMpSpinCount.Describe() is string openMp)
+        {
+            channel.Info(MessageSensitivity.None, openMp);
+        }
+
         // TorchSharp draws weight initialisation and dropout from its global generator.
         torch.random.manual_seed(seed);
         (float[] mean, float[] std) = resume is null ? Normalization(train) : (resume.Metadata.Mean, resume.Metadata.StandardDeviation);
@@ -92,6 +97,11 @@ internal sealed class InceptionTrainer
         }
 
         int stepsPerEpoch = (train.Count + batchSize - 1) / batchSize;
+        if (ShortTrainingWarning.For(train.Count, batchSize, (resume?.EpochsCompleted ?? 0) + options.Epochs, options.EffectiveFineTuning == InceptionFineTuning.FromScratch) is string shortTraining)
+        {
+            channel.Warning(MessageSensitivity.None, shortTraining);
+        }
+
         using Tensor meanTensor = torch.tensor(mean, device: device).view(1, -1, 1, 1);
         using Tensor stdTensor = torch.tensor(std, device: device).view(1, -1, 1, 1);
         using Tensor labels = torch.tensor(train.Labels, device: device);
@@ -105,6 +115,10 @@ internal sealed class InceptionTrainer
         {
             ReportHeadOnly(network);
         }
+
+        BatchNormRecalibration? recalibration = BatchNormRecalibration.AppliesTo(options, network)
+            ? new BatchNormRecalibration(network, train, meanTensor, stdTensor, device, batchSize, channel)
+            : null;
 
         int done = resume?.EpochsCompleted ?? 0;
         int last = done + options.Epochs;
@@ -183,6 +197,13 @@ internal sealed class InceptionTrainer
                 }
 
                 double trainSeconds = watch.Elapsed.TotalSeconds;
+                if (recalibration is not null && (epoch == last || (options.EarlyStoppingPatience is not null && validation is not null)))
+                {
+                    // Before validation, so that the epoch whose weights Fit returns reports the model it returns (with
+                    // early stopping any epoch can be that one, and it is chosen by these statistics).
+                    recalibration.Recompute(EpochSeed(epoch, 4));
+                }
+
                 (double ValidationLoss, double ValidationAccuracy)? validated = validation is null
                     ? null
                     : Evaluate(network, forward, validation.Count, validationLabels!);

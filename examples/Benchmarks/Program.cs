@@ -19,6 +19,12 @@
 //                  ([--ensemble-epochs 3] [--crops144-images 2000])
 //     --transfer   weights trained on Fashion-MNIST classes 0-4, then 5-9 from scratch, head-only and fully fine-tuned,
 //                  with many and with 20 images per class: test accuracy and Fit time ([--transfer-images 10000])
+//     --smalldata  150 training images with the README's settings (15 optimizer steps): the last epoch's training accuracy,
+//                  the model on its own training images and on test images, with and without batch-norm statistics
+//                  recomputed after the last epoch, and with the short-training warning's suggestion; the recomputation's cost
+//     --openmp     training images/s with libgomp's default spinning, OMP_WAIT_POLICY=PASSIVE and the library's
+//                  GOMP_SPINCOUNT, on a quiet machine and next to one busy process per core (each in a child process)
+//                  ([--openmp-rounds 3])
 //   Options: [--threads 2] [--output BENCHMARKS.md] [--data /usr/share/datasets/fashion-mnist]
 using System.Globalization;
 using Microsoft.ML;
@@ -27,6 +33,17 @@ using System.Text;
 using Microsoft.ML.Inception;
 using Microsoft.ML.Inception.Benchmarks;
 using TorchSharp;
+
+// A measuring child of the OpenMP benchmark: started with its own OpenMP environment, it prints one figure and ends.
+if (args.Length > 0 && args[0] == OpenMpWaiting.ChildFlag)
+{
+    OpenMpWaiting.RunChild(args);
+    return;
+}
+
+// As in an application, the library is loaded before libtorch, so its OpenMP default (OpenMpSpinCount) applies to
+// every benchmark; torch.set_num_threads below would otherwise load libtorch first.
+Console.WriteLine($"OpenMP: {OpenMpSpinCount.State}");
 
 const string RunCommand = "dotnet run -c Release --project examples/Benchmarks";
 const string NetworkHeading = "## GoogLeNet network throughput";
@@ -57,10 +74,12 @@ torch.set_num_threads(threads);
     ("--accuracy", "accuracy", MeasureTimeToAccuracy),
     ("--ensembles", "ensembles", MeasureTestTimeAndEnsembles),
     ("--transfer", "transfer", MeasureTransferLearning),
+    ("--smalldata", "smalldata", MeasureSmallData),
+    ("--openmp", "openmp", MeasureOpenMp),
 ];
 
 // The order of the sections in BENCHMARKS.md.
-string[] fileOrder = ["network", "scaling", "convolutions", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer"];
+string[] fileOrder = ["network", "scaling", "convolutions", "openmp", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer", "smalldata"];
 bool all = args.Contains("--all");
 var selected = benchmarks.Where(b => all || args.Contains(b.Flag)).ToList();
 if (selected.Count == 0)
@@ -420,11 +439,37 @@ string? MeasureTransferLearning()
     return section.ToString();
 }
 
+string? MeasureSmallData()
+{
+    if (Fashion(FashionMnistIdx.TrainSplit, 10_000, "smalldata") is not FashionMnistIdx.Split train)
+    {
+        return null;
+    }
+
+    FashionMnistIdx.Split test = FashionMnistIdx.Load(data, FashionMnistIdx.TestSplit, quick ? 500 : 2000);
+    SmallData.Result r = SmallData.Measure(train, test, quick ? FashionMnistIdx.Load(data, FashionMnistIdx.TrainSplit, 1000) : train, quick);
+    var section = new StringBuilder();
+    section.AppendLine("## Small data: 150 images, 15 optimizer steps").AppendLine();
+    section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
+    section.Append(SmallData.Report(r));
+    return section.ToString();
+}
+
+string MeasureOpenMp()
+{
+    OpenMpWaiting.Measurement m = OpenMpWaiting.Measure(threads, quick, IntOption("--openmp-rounds", quick ? 1 : 3));
+    var section = new StringBuilder();
+    section.AppendLine("## OpenMP threads on a busy machine").AppendLine();
+    section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
+    section.Append(OpenMpWaiting.Report(m));
+    return section.ToString();
+}
+
 string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles` or `--transfer` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles`, `--transfer`, `--smalldata` or `--openmp` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     header.AppendLine(CultureInfo.InvariantCulture,

@@ -40,7 +40,9 @@ internal static class ComparisonReport
         text.AppendLine(Heading).AppendLine();
         text.AppendLine(Invariant, $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` (Microsoft.ML.Inception {MachineDescription.LibraryVersion()}, ML.NET {MlNetVersion()}); every figure below is from that one run, the routes one after another in one process on:").AppendLine();
         text.AppendLine(machine);
-        text.AppendLine(Invariant, $"- OpenMP (LightGBM, libtorch): OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "not set (threads spin while they wait, which is slow when other processes compete for the cores)"}").AppendLine();
+        string? policy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        string? spinCount = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT");
+        text.AppendLine(Invariant, $"- OpenMP (LightGBM, libtorch): {(policy is null && spinCount is null ? "neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT set, so Microsoft.ML.Inception set GOMP_SPINCOUNT=1000 (idle threads spin briefly, then sleep) when it loaded" : $"OMP_WAIT_POLICY {policy ?? "not set"}, GOMP_SPINCOUNT {spinCount ?? "not set"}")}").AppendLine();
         text.AppendLine(data).AppendLine();
         text.AppendLine("| " + string.Join(" | ", Columns) + " |");
         text.AppendLine("|---" + string.Concat(Enumerable.Repeat("|---:", Columns.Length - 1)) + "|");
