@@ -26,15 +26,18 @@ public static class InceptionCatalog
         double learningRate = 0.05)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new InceptionEstimator(catalog, new InceptionOptions
-        {
-            LabelColumnName = labelColumnName,
-            ImageColumnName = imageColumnName,
-            Epochs = epochs,
-            BatchSize = batchSize,
-            LearningRate = learningRate,
-        });
+        return new InceptionEstimator(catalog, SimpleOptions(labelColumnName, imageColumnName, epochs, batchSize, learningRate));
     }
+
+    /// <summary>The options of the simple overloads: the given settings, everything else at its default.</summary>
+    internal static InceptionOptions SimpleOptions(string labelColumnName, string imageColumnName, int epochs, int batchSize, double learningRate) => new()
+    {
+        LabelColumnName = labelColumnName,
+        ImageColumnName = imageColumnName,
+        Epochs = epochs,
+        BatchSize = batchSize,
+        LearningRate = learningRate,
+    };
 
     /// <summary>Creates an <see cref="InceptionEstimator"/> from options.</summary>
     /// <param name="catalog">The transforms catalog (<c>mlContext.Transforms</c>).</param>

@@ -42,7 +42,7 @@ public sealed class InceptionEnsembleEstimator : IEstimator<InceptionEnsembleTra
     /// <param name="input">Training data with the image and label columns.</param>
     /// <returns>The ensemble.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
-    /// <exception cref="OperationCanceledException"><see cref="InceptionOptions.CancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="InceptionOptions.CancellationToken"/> or the MLContext (<c>MLContext.CancelExecution()</c>) was cancelled.</exception>
     public InceptionEnsembleTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

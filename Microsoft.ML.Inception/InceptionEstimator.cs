@@ -6,7 +6,8 @@ namespace Microsoft.ML.Inception;
 
 /// <summary>
 /// Trains a GoogLeNet (Inception v1) image classifier with TorchSharp inside an ML.NET pipeline.
-/// Create it with <c>mlContext.Transforms.Inception(...)</c>.
+/// Create it with <c>mlContext.Transforms.Inception(...)</c> (or, where ML.NET users look for trainers,
+/// <c>mlContext.MulticlassClassification.Trainers.Inception(...)</c>: the same estimator).
 /// </summary>
 /// <remarks>
 /// <para>Input and output columns:</para>
@@ -21,6 +22,10 @@ namespace Microsoft.ML.Inception;
 /// losses (weight 0.3), learning-rate schedules, random crop and flip, validation after each epoch and early
 /// stopping that keeps the best weights. The training images are read into memory once (one byte per pixel for
 /// ML.NET images). Same seed, data and options on the CPU give identical models.</para>
+/// <para>Progress goes to <c>MLContext.Log</c> (a line per epoch), <see cref="InceptionOptions.EpochCompleted"/> and, as
+/// ML.NET's trainers report it, ML.NET's progress channel "Training GoogLeNet" (epochs and batches done, the epoch's loss
+/// and accuracy so far, and a checkpoint entry per epoch with its metrics). <c>Fit</c> stops before the next batch when
+/// <see cref="InceptionOptions.CancellationToken"/> or the MLContext (<c>MLContext.CancelExecution()</c>) is cancelled.</para>
 /// <para>Transfer learning: <see cref="InceptionOptions.PretrainedWeights"/> starts from a weight file (safetensors or
 /// TorchSharp's format), and <see cref="InceptionOptions.FineTuning"/> trains everything (the backbone optionally at a
 /// lower learning rate) or only the classifier on features of the frozen backbone computed once.</para>
@@ -61,7 +66,11 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
     /// it was).
     /// </exception>
     /// <exception cref="InvalidDataException">A checkpoint or weight file is damaged or holds NaN or infinity.</exception>
-    /// <exception cref="OperationCanceledException"><see cref="InceptionOptions.CancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <see cref="InceptionOptions.CancellationToken"/> was cancelled, or the MLContext was (<c>MLContext.CancelExecution()</c>,
+    /// as ML.NET's AutoML does; then with ML.NET's message "Operation was canceled."). Both are checked before every batch
+    /// and while the images are read; nothing is left behind.
+    /// </exception>
     public InceptionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -88,10 +97,12 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
         StoredWeights? pretrained = options.PretrainedWeights is string weightsPath ? LoadCompatibleWeights(weightsPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
+        var cancellation = new FitCancellation(options.CancellationToken, host);
+        cancellation.ThrowIfCancellationRequested();
         using IChannel channel = host.Start("Training");
         int? resumedChannels = resume?.Network.InputChannels;
         var invalid = new List<InceptionSkippedImage>();
-        using LabeledImages all = ImageDataReader.Read(catalog, input, ReadAs(image, resumedChannels), options, isValidationSet: false, invalid, out int skipped);
+        using LabeledImages all = ImageDataReader.Read(catalog, input, ReadAs(image, resumedChannels), options, isValidationSet: false, invalid, out int skipped, cancellation);
         RequireTrainable(all, label, skipped);
 
         // Images whose three channels are equal everywhere train a one-channel network; scoring then converts any
@@ -108,7 +119,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         {
             if (options.ValidationSet is IDataView validationData)
             {
-                validation = ImageDataReader.Read(catalog, validationData, ReadAs(validationImage!, channels), options, isValidationSet: true, invalid, out _);
+                validation = ImageDataReader.Read(catalog, validationData, ReadAs(validationImage!, channels), options, isValidationSet: true, invalid, out _, cancellation);
                 if (channels < validation.Channels)
                 {
                     validation.KeepFirstChannel();
@@ -129,12 +140,17 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 
             channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"Training GoogLeNet ({options.Variant}, width {options.WidthMultiplier}) on {train.Count} {image.Width}x{image.Height} images with {channels} channel(s), {label.ClassCount} classes{(validation is null ? string.Empty : $", validating on {validation.Count}")}{(skipped > 0 ? $"; skipped {skipped} rows without a label" : string.Empty)}."));
-            var trainer = new InceptionTrainer(options, channel, seed);
-            TrainedNetwork trained = trainer.Train(train, validation, label.ClassCount, resume, pretrained);
+            TrainedNetwork trained;
+            using (IProgressChannel progress = host.StartProgressChannel(TrainingProgress.ChannelName))
+            {
+                var trainer = new InceptionTrainer(options, channel, seed, cancellation, new TrainingProgress(progress));
+                trained = trainer.Train(train, validation, label.ClassCount, resume, pretrained);
+            }
+
             using GoogLeNet network = trained.Network;
 
-            // A cancellation during the last batch still cancels: no model is returned once the token is set.
-            options.CancellationToken.ThrowIfCancellationRequested();
+            // A cancellation during the last batch still cancels: no model is returned once the token or the MLContext is cancelled.
+            cancellation.ThrowIfCancellationRequested();
             byte[] onnx = GoogLeNetOnnxExporter.Export(network, trained.Mean, trained.StandardDeviation, image.Height, image.Width, label.ClassNames, options.TestTimeAugmentation);
             ITransformer head = ClassifierHead.Fit(label, input.Schema[options.LabelColumnName], seed);
             var scoringContext = new ScoringContext(catalog, options, image, channels, head, input.Schema);

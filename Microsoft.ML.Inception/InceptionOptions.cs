@@ -219,7 +219,10 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<InceptionEpochMetrics>? EpochCompleted { get; set; }
 
-    /// <summary>Stops training within one batch when cancelled; <c>Fit</c> then throws <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>
+    /// Stops training within one batch when cancelled; <c>Fit</c> then throws <see cref="OperationCanceledException"/>.
+    /// The MLContext's own cancellation (<c>MLContext.CancelExecution()</c>, which ML.NET's AutoML uses) stops it the same way.
+    /// </summary>
     /// <value>The default value is <see cref="CancellationToken.None"/>.</value>
     public CancellationToken CancellationToken { get; set; }
 

@@ -16,6 +16,11 @@ namespace Microsoft.ML.Inception;
 /// <para>ML.NET's <c>ApplyOnnxModel</c> reads the network from a file (and again whenever the model is saved), which
 /// lives under <c>MLContext.TempFilePath</c> while the model does (about 1.4 MB at width 0.25, 28 MB at full width) and
 /// is deleted when the model is garbage collected or, at the latest, when the process exits normally.</para>
+/// <para>This transformer is not <see cref="IDisposable"/> on purpose: ML.NET's <c>PredictionEngine</c> disposes the model it
+/// was created from when it is disposed (dotnet/machinelearning#5945), and a fitted model must keep scoring after
+/// <c>using var engine = mlContext.Model.CreatePredictionEngine&lt;TIn, TOut&gt;(model)</c>. A model loaded from its zip
+/// holds ML.NET's own ONNX transformer instead, whose ONNX Runtime session such a disposal frees; create engines on a
+/// loaded model with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>.</para>
 /// </remarks>
 public sealed class InceptionTransformer : ITransformer
 {

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Inception.Tests.Persistence;
 
 /// <summary>
 /// A pipeline ending in Inception saves to one ML.NET model zip, loads in a fresh MLContext and scores exactly as
-/// before, also in a separate process that references neither TorchSharp nor this library.
+/// before (in a separate process that references neither TorchSharp nor this library: <c>ServingExampleTests</c>).
 /// </summary>
 [TestClass]
 public sealed class ModelPersistenceTests
@@ -139,29 +139,6 @@ public sealed class ModelPersistenceTests
         var e = Assert.ThrowsExactly<FormatException>(() => new MLContext().Model.Load(truncated, out _));
 
         StringAssert.Contains(e.Message, "Failed to open a zip archive");
-    }
-
-    [TestMethod]
-    [TestCategory("Slow")] // Builds and runs examples/Serving in child processes.
-    [Timeout(600_000, CooperativeCancellation = true)]
-    public void ServingProject_WithoutTorchSharpOrThisLibrary_PredictsTheSame()
-    {
-        string project = Path.Combine(BuildMetadata.RepositoryRoot, "examples", "Serving");
-        string output = Path.Combine(folder, "serving-bin");
-        DotnetCli.Run(BuildMetadata.RepositoryRoot, "build", project, "-c", "Release", "-o", output);
-        string[] files = Directory.GetFiles(output, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToArray()!;
-        Assert.IsFalse(files.Any(f => f.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || f.Contains("libtorch", StringComparison.Ordinal) || f.Contains("Inception", StringComparison.Ordinal)), "The serving build must not contain TorchSharp, libtorch or Microsoft.ML.Inception.");
-        ImageRow[] rows = DigitImages.Test.Take(8).ToArray();
-
-        string printed = DotnetCli.Run(output, "exec", Path.Combine(output, "Serving.dll"), zip, DigitImages.Folder, rows[0].ImagePath, rows[1].ImagePath, rows[2].ImagePath, rows[3].ImagePath, rows[4].ImagePath, rows[5].ImagePath, rows[6].ImagePath, rows[7].ImagePath);
-
-        using var engine = Ml.Model.CreatePredictionEngine<ImageRow, DigitPrediction>(model);
-        string[] expected = rows.Select(r =>
-        {
-            DigitPrediction p = engine.Predict(r);
-            return string.Create(CultureInfo.InvariantCulture, $"{r.ImagePath}\t{p.PredictedLabel}\t{p.Score.Max():R}");
-        }).ToArray();
-        CollectionAssert.AreEqual(expected, printed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray());
     }
 
     private static IEnumerable<ITransformer> Flatten(ITransformer transformer) => transformer switch

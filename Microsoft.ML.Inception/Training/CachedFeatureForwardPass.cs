@@ -21,12 +21,12 @@ internal sealed class CachedFeatureForwardPass : IForwardPass
     private readonly Tensor std;
     private readonly Device device;
     private readonly IChannel channel;
-    private readonly CancellationToken cancellation;
+    private readonly FitCancellation cancellation;
     private Tensor? trainFeatures;
     private Tensor? validationFeatures;
 
     public CachedFeatureForwardPass(
-        GoogLeNet network, LabeledImages train, LabeledImages? validation, Tensor mean, Tensor std, Device device, IChannel channel, CancellationToken cancellation)
+        GoogLeNet network, LabeledImages train, LabeledImages? validation, Tensor mean, Tensor std, Device device, IChannel channel, FitCancellation cancellation)
     {
         this.network = network;
         this.train = train;

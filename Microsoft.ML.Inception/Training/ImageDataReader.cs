@@ -42,12 +42,14 @@ internal static class ImageDataReader
     /// <summary>
     /// Reads every row with a label (rows whose key is missing are skipped and counted). An image that cannot be
     /// loaded either stops the reading with an error naming it or, with <see cref="InceptionInvalidImageHandling.Skip"/>,
-    /// is added to <paramref name="invalid"/> and left out.
+    /// is added to <paramref name="invalid"/> and left out. <paramref name="cancellation"/> is the Fit's (token and
+    /// MLContext); without one, only <see cref="InceptionOptions.CancellationToken"/> stops the reading.
     /// </summary>
     public static LabeledImages Read(
         TransformsCatalog catalog, IDataView data, ImageColumn image, InceptionOptions options, bool isValidationSet,
-        List<InceptionSkippedImage> invalid, out int skipped)
+        List<InceptionSkippedImage> invalid, out int skipped, FitCancellation? cancellation = null)
     {
+        cancellation ??= new FitCancellation(options.CancellationToken, host: null);
         string imageColumn = options.ImageColumnName;
         string labelColumn = options.LabelColumnName;
         IDataView source = data;
@@ -67,22 +69,21 @@ internal static class ImageDataReader
         {
             // ML.NET decodes images on the worker threads of a parallel cursor: fast, but an unreadable file there
             // surfaces from MoveNext with no file name, and ends the cursor.
-            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, isValidationSet, invalid, tolerant: false, out skipped);
+            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, cancellation, isValidationSet, invalid, tolerant: false, out skipped);
         }
         catch (Exception e) when (image.IsImage && e is not OperationCanceledException)
         {
             // Read again through one serial cursor, whose getters decode on this thread, so that each unreadable image
             // is met on its own row: named, and left out if the options say so.
             invalid.RemoveRange(invalidBefore, invalid.Count - invalidBefore);
-            return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, isValidationSet, invalid, tolerant: true, out skipped);
+            return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, cancellation, isValidationSet, invalid, tolerant: true, out skipped);
         }
     }
 
     private static LabeledImages ReadRows(
         DataViewRowCursor rowCursor, DataViewSchema.Column pixels, DataViewSchema.Column label, DataViewSchema.Column? name, ImageColumn image,
-        InceptionOptions options, bool isValidationSet, List<InceptionSkippedImage> invalid, bool tolerant, out int skipped)
+        InceptionOptions options, FitCancellation cancellation, bool isValidationSet, List<InceptionSkippedImage> invalid, bool tolerant, out int skipped)
     {
-        CancellationToken cancellation = options.CancellationToken;
         string? folder = options.ImageFolder;
         void Reject(InceptionSkippedImage bad, Exception? error)
         {

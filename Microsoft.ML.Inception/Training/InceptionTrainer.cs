@@ -21,12 +21,16 @@ internal sealed class InceptionTrainer
     private readonly InceptionOptions options;
     private readonly IChannel channel;
     private readonly int seed;
+    private readonly FitCancellation cancellation;
+    private readonly TrainingProgress progress;
 
-    public InceptionTrainer(InceptionOptions options, IChannel channel, int seed)
+    public InceptionTrainer(InceptionOptions options, IChannel channel, int seed, FitCancellation cancellation, TrainingProgress progress)
     {
         this.options = options;
         this.channel = channel;
         this.seed = seed;
+        this.cancellation = cancellation;
+        this.progress = progress;
     }
 
     public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume, StoredWeights? pretrained)
@@ -109,7 +113,7 @@ internal sealed class InceptionTrainer
         using TrainingOptimizer optimizer = TrainingOptimizer.Create(options, network, resume, channel);
         bool headOnly = options.EffectiveFineTuning == InceptionFineTuning.HeadOnly;
         using IForwardPass forward = headOnly
-            ? new CachedFeatureForwardPass(network, train, validation, meanTensor, stdTensor, device, channel, options.CancellationToken)
+            ? new CachedFeatureForwardPass(network, train, validation, meanTensor, stdTensor, device, channel, cancellation)
             : new FullNetworkForwardPass(network, train, validation, meanTensor, stdTensor, device);
         if (headOnly)
         {
@@ -122,6 +126,7 @@ internal sealed class InceptionTrainer
 
         int done = resume?.EpochsCompleted ?? 0;
         int last = done + options.Epochs;
+        progress.Begin(done, last, stepsPerEpoch);
         var history = new List<InceptionEpochMetrics>(resume?.History ?? []);
         Dictionary<string, Tensor>? best = null;
         double bestAccuracy = double.NegativeInfinity;
@@ -154,7 +159,7 @@ internal sealed class InceptionTrainer
                 double learningRate = options.LearningRate;
                 for (int start = 0; start < train.Count; start += batchSize)
                 {
-                    options.CancellationToken.ThrowIfCancellationRequested();
+                    cancellation.ThrowIfCancellationRequested();
                     int count = Math.Min(batchSize, train.Count - start);
                     if (count == 1 && forward.SkipsSingleImageBatches)
                     {
@@ -194,6 +199,7 @@ internal sealed class InceptionTrainer
                     lossSum += value * count;
                     correct += output.Logits.argmax(1).eq(target).sum().item<long>();
                     seen += count;
+                    progress.BatchCompleted((start / batchSize) + 1, lossSum / seen, correct / (double)seen);
                 }
 
                 double trainSeconds = watch.Elapsed.TotalSeconds;
@@ -316,7 +322,7 @@ internal sealed class InceptionTrainer
         long correct = 0;
         for (int start = 0; start < count; start += EvaluationBatchSize)
         {
-            options.CancellationToken.ThrowIfCancellationRequested();
+            cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             int batch = Math.Min(EvaluationBatchSize, count - start);
             Tensor target = labels.narrow(0, start, batch);
@@ -392,6 +398,7 @@ internal sealed class InceptionTrainer
             : string.Empty;
         channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
             $"Epoch {m.Epoch}/{last}: loss {m.TrainingLoss:F4}, accuracy {m.TrainingAccuracy:P2}{validation}, learning rate {m.LearningRate:G4}, {m.ImagesPerSecond:F1} images/s"));
+        progress.EpochCompleted(m);
         options.EpochCompleted?.Invoke(m);
     }
 

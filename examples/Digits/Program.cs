@@ -52,7 +52,9 @@ string modelPath = Path.Combine(Path.GetTempPath(), "inception-digits-model.zip"
 ml.Model.SaveAtomically(model, train.Schema, modelPath);  // replaces an earlier model.zip only once complete
 ITransformer loaded = ml.Model.Load(modelPath, out _);
 var withNames = loaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(test)));
-using var engine = ml.Model.CreatePredictionEngine<DigitImage, DigitPrediction>(withNames);
+// OwnsTransformer = false: by default ML.NET's engine disposes the model with itself, and with it a loaded model's ONNX
+// Runtime session (dotnet/machinelearning#5945); this way the model keeps scoring after the engine is gone.
+using var engine = ml.Model.CreatePredictionEngine<DigitImage, DigitPrediction>(withNames, new PredictionEngineOptions { OwnsTransformer = false });
 foreach (DigitImage image in rows.Where(r => r.IsTest).Where((_, i) => i % 100 == 7))
 {
     DigitPrediction p = engine.Predict(image);

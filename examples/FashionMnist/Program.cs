@@ -236,7 +236,10 @@ ITransformer withNames = loaded.Append(ml.Transforms.Conversion.MapKeyToValue("P
 AnsiConsole.MarkupLineInterpolated($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024:N0} KB), reloaded; predictions for {pixelSamples?.Count ?? fileSamples!.Count} test images:");
 if (pixelSamples is not null)
 {
-    using var engine = ml.Model.CreatePredictionEngine<PixelRow, Prediction>(withNames, inputSchemaDefinition: PixelRow.Schema(size));
+    // OwnsTransformer = false: by default ML.NET's engine disposes the model with itself, and with it a loaded model's
+    // ONNX Runtime session (dotnet/machinelearning#5945); this way the model keeps scoring after the engine is gone.
+    using var engine = ml.Model.CreatePredictionEngine<PixelRow, Prediction>(
+        withNames, new PredictionEngineOptions { InputSchemaDefinition = PixelRow.Schema(size), OwnsTransformer = false });
     foreach ((int index, PixelRow row) in pixelSamples)
     {
         PrintPrediction($"test image {index}", engine.Predict(row), row.Label);
@@ -244,7 +247,7 @@ if (pixelSamples is not null)
 }
 else
 {
-    using var engine = ml.Model.CreatePredictionEngine<FileRow, Prediction>(withNames);
+    using var engine = ml.Model.CreatePredictionEngine<FileRow, Prediction>(withNames, new PredictionEngineOptions { OwnsTransformer = false });
     foreach (FileRow row in fileSamples!)
     {
         PrintPrediction(row.ImagePath, engine.Predict(row), row.Label);

@@ -1,39 +1,24 @@
-// Loads a model zip saved by mlContext.Model.Save from a pipeline that ends in Inception (and MapKeyToValue of
-// PredictedLabel), and classifies images: one line per image, "path<TAB>predicted class<TAB>probability".
-//   dotnet run -c Release --project examples/Serving -- model.zip image-folder relative/path1.png [relative/path2.png ...]
-using System.Globalization;
-using Microsoft.ML;
-using Microsoft.ML.Data;
+// Classifies the images of a folder with a model zip saved by mlContext.Model.Save from a pipeline ending in
+// Inception (and MapKeyToValue("PredictedLabel")): one line per image, "path<TAB>class<TAB>probability", the path
+// relative to the folder. The images need no label. Stock ML.NET and ONNX Runtime only: no TorchSharp.
+//   dotnet run -c Release --project examples/Serving -- model.zip image-folder [relative/path.png ...]
+using System.CommandLine;
+using Microsoft.ML.Inception.Serving;
 
-if (args.Length < 3)
+var model = new Argument<FileInfo>("model")
 {
-    Console.Error.WriteLine("usage: Serving <model.zip> <image folder> <image path relative to the folder>...");
-    return 2;
-}
-
-var ml = new MLContext();
-ITransformer model = ml.Model.Load(args[0], out _);
-using PredictionEngine<ImageInput, ImagePrediction> engine = ml.Model.CreatePredictionEngine<ImageInput, ImagePrediction>(model);
-foreach (string path in args.Skip(2))
+    Description = "The model zip written by mlContext.Model.Save.",
+}.AcceptExistingOnly();
+var images = new Argument<DirectoryInfo>("images")
 {
-    ImagePrediction prediction = engine.Predict(new ImageInput { ImagePath = path });
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}\t{prediction.PredictedLabel}\t{prediction.Score.Max():R}"));
-}
-
-return 0;
-
-/// <summary>One image to classify. The saved pipeline starts with MapValueToKey("Label"), so the column must exist; it may be empty.</summary>
-internal sealed class ImageInput
+    Description = "The folder of images to classify.",
+}.AcceptExistingOnly();
+var files = new Argument<string[]>("files")
 {
-    public string ImagePath { get; set; } = string.Empty;
-
-    public string Label { get; set; } = string.Empty;
-}
-
-/// <summary>The predicted class name and the probability of every class.</summary>
-internal sealed class ImagePrediction
-{
-    public string PredictedLabel { get; set; } = string.Empty;
-
-    public float[] Score { get; set; } = [];
-}
+    Description = $"Images to classify, relative to the folder (default: every {string.Join(", ", ImageClassifier.Extensions)} file in it, at any depth).",
+    Arity = ArgumentArity.ZeroOrMore,
+};
+var command = new RootCommand("Classifies images with a saved Inception model, using ML.NET and ONNX Runtime only.") { model, images, files };
+command.SetAction(parsed => ImageClassifier.Run(
+    parsed.GetValue(model)!, parsed.GetValue(images)!, parsed.GetValue(files) ?? [], Console.Out, Console.Error));
+return command.Parse(args).Invoke();
