@@ -3,29 +3,9 @@
 //   Everything, one section after another in one process (about 40 minutes on 2 cores; needs Fashion-MNIST:
 //   apt-get install dataset-fashion-mnist):
 //     dotnet run -c Release --project examples/Benchmarks -- --all [--quick]
-//   One section at a time (no flag: network throughput):
-//     --network    forward and training step on random tensors, GFLOP/s against the FP32 peak
-//     --scaling    training images/s against batch size, image size, threads and memory layout
-//     --convolutions  training images/s with libtorch's oneDNN convolutions and with its own (what correct numbers cost
-//                  where oneDNN is wrong), 1 and 2 threads; the cost of Fit's per-step gradient check
-//     --scoring    inference, TorchSharp eval vs the exported model in ONNX Runtime, batch 1 and 32
-//     --latency    PredictionEngine single-image latency (median, p95), Transform images/s and peak RSS
-//     --pipeline   LoadImages + ResizeImages + ExtractPixels + copy into a tensor, images/s
-//     --overhead   Fit of the ML.NET pipeline vs a bare TorchSharp loop on the same network and images, 32/96/224 px
-//     --memory     RSS per epoch and peak RSS of Fit at 224 px, batch 32, full width, 5 epochs
-//     --estimator  Fit on Fashion-MNIST (--train 60000 --epochs 2 --width 0.25), where Fit's time goes, test accuracy
-//     --accuracy   test accuracy against wall time for the main example's settings, and LightGbm on the same data
-//     --ensembles  test-time augmentation (flip, 10 and 144 crops) and an ensemble of 3: accuracy gained, scoring time
-//                  ([--ensemble-epochs 3] [--crops144-images 2000])
-//     --transfer   weights trained on Fashion-MNIST classes 0-4, then 5-9 from scratch, head-only and fully fine-tuned,
-//                  with many and with 20 images per class: test accuracy and Fit time ([--transfer-images 10000])
-//     --smalldata  150 training images with the README's settings (15 optimizer steps): the last epoch's training accuracy,
-//                  the model on its own training images and on test images, with and without batch-norm statistics
-//                  recomputed after the last epoch, and with the short-training warning's suggestion; the recomputation's cost
-//     --openmp     training images/s with libgomp's default spinning, OMP_WAIT_POLICY=PASSIVE and the library's
-//                  GOMP_SPINCOUNT, on a quiet machine and next to one busy process per core (each in a child process)
-//                  ([--openmp-rounds 3])
-//   Options: [--threads 2] [--output BENCHMARKS.md] [--data /usr/share/datasets/fashion-mnist]
+//   One section at a time: --network (the default), --scaling, --convolutions, --scoring, --latency, --pipeline,
+//   --overhead, --memory, --estimator, --accuracy, --ensembles, --transfer, --smalldata, --openmp. `-- --help` describes every section and
+//   option (BenchmarksOptions.cs).
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Inception.Samples;
@@ -48,54 +28,52 @@ Console.WriteLine($"OpenMP: {OpenMpSpinCount.State}");
 const string RunCommand = "dotnet run -c Release --project examples/Benchmarks";
 const string NetworkHeading = "## GoogLeNet network throughput";
 
-bool quick = args.Contains("--quick");
-int threads = Option("--threads") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount;
-string output = Option("--output") ?? Path.Combine(RepositoryRoot.Find(), "BENCHMARKS.md");
-string data = Option("--data") ?? FashionMnistIdx.SystemDirectory;
+if (!BenchmarksOptions.TryParse(args, out BenchmarksOptions? commandLine, out int exitCode))
+{
+    return exitCode;
+}
+
+BenchmarksOptions options = commandLine;  // non-null in the local functions below, which read their sections' settings
+bool quick = options.Quick;
+int threads = options.Threads;
+string output = options.Output ?? Path.Combine(RepositoryRoot.Find(), "BENCHMARKS.md");
+string data = options.Data;
 string command = args.Length == 0 ? RunCommand : $"{RunCommand} -- {string.Join(' ', args)}";
 string scratch = Path.Combine(Path.GetTempPath(), $"inception-benchmarks-{Environment.ProcessId}");
 string fashionPngFolder = Path.Combine(scratch, "fashion-png");
 IReadOnlyList<ImageFiles.Row>? fashionPngs = null;
 torch.set_num_threads(threads);
 
-// Flag, section name in BENCHMARKS.md, measurement (null: skipped, with the reason printed), in the order --all runs
-// them: the memory figures first, while the process holds nothing from other benchmarks.
-(string Flag, string Section, Func<string?> Measure)[] benchmarks =
-[
-    ("--memory", "memory", MeasureMemory),
-    ("--latency", "latency", MeasureLatency),
-    ("--network", "network", MeasureNetwork),
-    ("--scaling", "scaling", MeasureScaling),
-    ("--convolutions", "convolutions", MeasureConvolutionBackends),
-    ("--scoring", "scoring", MeasureScoring),
-    ("--pipeline", "pipeline", MeasurePipeline),
-    ("--overhead", "overhead", MeasureOverhead),
-    ("--estimator", "estimator", MeasureEstimator),
-    ("--accuracy", "accuracy", MeasureTimeToAccuracy),
-    ("--ensembles", "ensembles", MeasureTestTimeAndEnsembles),
-    ("--transfer", "transfer", MeasureTransferLearning),
-    ("--smalldata", "smalldata", MeasureSmallData),
-    ("--openmp", "openmp", MeasureOpenMp),
-];
+// Each section's measurement (null: skipped, with the reason printed); BenchmarksOptions.AllSections has the order.
+var measurements = new Dictionary<string, Func<string?>>
+{
+    ["memory"] = MeasureMemory,
+    ["latency"] = MeasureLatency,
+    ["network"] = MeasureNetwork,
+    ["scaling"] = MeasureScaling,
+    ["convolutions"] = MeasureConvolutionBackends,
+    ["scoring"] = MeasureScoring,
+    ["pipeline"] = MeasurePipeline,
+    ["overhead"] = MeasureOverhead,
+    ["estimator"] = MeasureEstimator,
+    ["accuracy"] = MeasureTimeToAccuracy,
+    ["ensembles"] = MeasureTestTimeAndEnsembles,
+    ["transfer"] = MeasureTransferLearning,
+    ["smalldata"] = MeasureSmallData,
+    ["openmp"] = MeasureOpenMp,
+};
 
 // The order of the sections in BENCHMARKS.md.
 string[] fileOrder = ["network", "scaling", "convolutions", "openmp", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer", "smalldata"];
-bool all = args.Contains("--all");
-var selected = benchmarks.Where(b => all || args.Contains(b.Flag)).ToList();
-if (selected.Count == 0)
-{
-    selected.Add(benchmarks.Single(b => b.Section == "network"));
-}
-
 BenchmarkReport report = BenchmarkReport.Load(output, [new("network", NetworkHeading, RunCommand)]);
 var started = DateTime.UtcNow;
 var ranBefore = new List<string>();
 try
 {
-    foreach ((string flag, string section, Func<string?> measure) in selected)
+    foreach (string section in options.Sections)
     {
-        Console.WriteLine($"== {flag[2..]} ({DateTime.UtcNow - started:hh\\:mm\\:ss} since start)");
-        if (measure() is string content)
+        Console.WriteLine($"== {section} ({DateTime.UtcNow - started:hh\\:mm\\:ss} since start)");
+        if (measurements[section]() is string content)
         {
             if (ranBefore.Count > 0 && section is "latency" or "estimator")
             {
@@ -119,6 +97,7 @@ finally
 }
 
 Console.WriteLine($"Wrote {output} ({DateTime.UtcNow - started:hh\\:mm\\:ss})");
+return 0;
 
 string Measured(string what) => string.Create(CultureInfo.InvariantCulture,
     $"Measured {DateTime.UtcNow:yyyy-MM-dd} with `{command}` ({threads} intra-op threads, Microsoft.ML.Inception {MachineDescription.LibraryVersion()}); {what}");
@@ -316,15 +295,9 @@ string? MeasureMemory()
 
 string? MeasureEstimator()
 {
-    int train = IntOption("--train", quick ? 2000 : 60_000);
-    int epochs = IntOption("--epochs", 2);
-    double width = Option("--width") is string w ? double.Parse(w, CultureInfo.InvariantCulture) : 0.25;
-    if (train < 1)
-    {
-        Console.WriteLine($"Skipping the estimator benchmark: --train must be at least 1, got {train}.");
-        return null;
-    }
-
+    int train = options.EstimatorTrain;
+    int epochs = options.EstimatorEpochs;
+    double width = options.EstimatorWidth;
     if (Fashion(FashionMnistIdx.TrainSplit, train, "estimator") is not FashionMnistIdx.Split trainSplit)
     {
         return null;
@@ -375,7 +348,7 @@ string? MeasureOverhead()
 
 string? MeasureTimeToAccuracy()
 {
-    int epochs = IntOption("--accuracy-epochs", quick ? 1 : FashionMnistSettings.Epochs);
+    int epochs = options.AccuracyEpochs;
     if (Fashion(FashionMnistIdx.TrainSplit, quick ? 2000 : int.MaxValue, "time-to-accuracy") is not FashionMnistIdx.Split train)
     {
         return null;
@@ -393,14 +366,14 @@ string? MeasureTimeToAccuracy()
 
 string? MeasureTestTimeAndEnsembles()
 {
-    int epochs = IntOption("--ensemble-epochs", quick ? 1 : 3);
+    int epochs = options.EnsembleEpochs;
     if (Fashion(FashionMnistIdx.TrainSplit, quick ? 2000 : int.MaxValue, "ensembles") is not FashionMnistIdx.Split train)
     {
         return null;
     }
 
     FashionMnistIdx.Split test = FashionMnistIdx.Load(data, FashionMnistIdx.TestSplit, quick ? 500 : int.MaxValue);
-    TestTimeAndEnsembles.Result r = TestTimeAndEnsembles.Measure(train, test, epochs, IntOption("--crops144-images", quick ? 100 : 2000));
+    TestTimeAndEnsembles.Result r = TestTimeAndEnsembles.Measure(train, test, epochs, options.Crops144Images);
     var section = new StringBuilder();
     section.AppendLine("## Test-time augmentation and ensembles on Fashion-MNIST").AppendLine();
     section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
@@ -413,18 +386,12 @@ string? MeasureTransferLearning()
     var c = new TransferLearning.Case(
         SourceImages: quick ? 500 : 10_000,
         SourceEpochs: quick ? 1 : 3,
-        ManyImages: IntOption("--transfer-images", quick ? 500 : 10_000),
+        ManyImages: options.TransferImages,
         ManyEpochs: quick ? 1 : 3,
         ManyHeadOnlyEpochs: quick ? 2 : 10,
         FewPerClass: 20,
         FewEpochs: quick ? 2 : 30,
         FewBatchSize: 16);
-    if (c.ManyImages < 1)
-    {
-        Console.WriteLine($"Skipping the transfer benchmark: --transfer-images must be at least 1, got {c.ManyImages}.");
-        return null;
-    }
-
     if (Fashion(FashionMnistIdx.TrainSplit, int.MaxValue, "transfer") is not FashionMnistIdx.Split train)
     {
         return null;
@@ -457,7 +424,7 @@ string? MeasureSmallData()
 
 string MeasureOpenMp()
 {
-    OpenMpWaiting.Measurement m = OpenMpWaiting.Measure(threads, quick, IntOption("--openmp-rounds", quick ? 1 : 3));
+    OpenMpWaiting.Measurement m = OpenMpWaiting.Measure(threads, quick, options.OpenMpRounds);
     var section = new StringBuilder();
     section.AppendLine("## OpenMP threads on a busy machine").AppendLine();
     section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
@@ -469,7 +436,7 @@ string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles`, `--transfer`, `--smalldata` or `--openmp` (see the top of examples/Benchmarks/Program.cs); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles`, `--transfer`, `--smalldata` or `--openmp` (`-- --help` describes them); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     header.AppendLine(CultureInfo.InvariantCulture,
@@ -481,12 +448,3 @@ string Header()
 
     return header.ToString();
 }
-
-string? Option(string name)
-{
-    int i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-int IntOption(string name, int defaultValue) =>
-    Option(name) is string value ? int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;

@@ -1,8 +1,14 @@
-using System.Globalization;
+using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Microsoft.ML.Inception.Samples.Comparison;
 
 /// <summary>The command line: how many images of each split, the Inception epochs, which routes, and whether to write BENCHMARKS.md.</summary>
+/// <param name="Train">The first this many images of Fashion-MNIST's training file.</param>
+/// <param name="Test">The first this many images of Fashion-MNIST's test file.</param>
+/// <param name="Epochs">Inception's epochs.</param>
+/// <param name="Routes">The keys of the routes to run, in the order of the route keys the parser was given.</param>
+/// <param name="WriteBenchmarks">Whether to write the results into BENCHMARKS.md.</param>
 internal sealed record ComparisonOptions(int Train, int Test, int Epochs, IReadOnlyList<string> Routes, bool WriteBenchmarks)
 {
     /// <summary>
@@ -11,73 +17,54 @@ internal sealed record ComparisonOptions(int Train, int Test, int Epochs, IReadO
     /// </summary>
     public const int DefaultTrain = 5_000;
 
+    /// <summary>The default of <see cref="Test"/>.</summary>
     public const int DefaultTest = 2_000;
 
     /// <summary>The main example's default.</summary>
     public const int DefaultEpochs = FashionMnistSettings.Epochs;
 
-    private const string WriteBenchmarksFlag = "--write-benchmarks";
-    private static readonly string[] ValueOptions = ["--train", "--test", "--epochs", "--only"];
-
-    public static string Usage { get; } =
-        $"usage: Comparison [--train {DefaultTrain}] [--test {DefaultTest}] [--epochs {DefaultEpochs}] [--only resnet18,lightgbm,inception] [--write-benchmarks]\n" +
-        "  --train N, --test N   the first N images of Fashion-MNIST's training and test files, the same for every route\n" +
-        "  --epochs N            Inception's epochs (the other routes have none)\n" +
-        "  --only KEYS           run only these routes (comma-separated)\n" +
-        "  --write-benchmarks    write the table, the machine and the command into BENCHMARKS.md (section 'comparison')";
-
-    /// <summary>Reads the arguments; a <see cref="FormatException"/> says what is wrong with them.</summary>
-    public static ComparisonOptions Parse(IReadOnlyList<string> args, IReadOnlyList<string> routeKeys)
+    /// <summary>
+    /// Reads the command line; <paramref name="routeKeys"/> are the routes <c>--only</c> may name, in the order they run.
+    /// Returns false after printing the help (exit code 0) or one error line (exit code 1).
+    /// </summary>
+    public static bool TryParse(IReadOnlyList<string> args, IReadOnlyList<string> routeKeys, [NotNullWhen(true)] out ComparisonOptions? options, out int exitCode, TextWriter? output = null, TextWriter? error = null)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        bool writeBenchmarks = false;
-        for (int i = 0; i < args.Count; i++)
+        Option<int> train = ExampleCommandLine.Integer("--train", DefaultTrain, 1, "The first N images of Fashion-MNIST's training file, the same for every route.");
+        Option<int> test = ExampleCommandLine.Integer("--test", DefaultTest, 1, "The first N images of Fashion-MNIST's test file, the same for every route.");
+        Option<int> epochs = ExampleCommandLine.Integer("--epochs", DefaultEpochs, 1, "Inception's epochs (the other routes have none).");
+        string allRoutes = string.Join(',', routeKeys);
+        Option<string> only = ExampleCommandLine.Text("--only", "KEYS", $"Run only these routes, comma-separated, among {allRoutes}.", allRoutes);
+        only.Validators.Add(result =>
         {
-            if (args[i] == WriteBenchmarksFlag)
+            string text = result.GetValueOrDefault<string>() ?? string.Empty;
+            string[] keys = RouteKeys(text);
+            if (keys.Length == 0 || keys.Any(k => !routeKeys.Contains(k)))
             {
-                writeBenchmarks = true;
+                result.AddError($"--only takes route keys among {string.Join(", ", routeKeys)}, got '{text}'.");
             }
-            else if (ValueOptions.Contains(args[i]))
-            {
-                if (i + 1 >= args.Count)
-                {
-                    throw new FormatException($"option {args[i]} needs a value");
-                }
+        });
+        Option<bool> writeBenchmarks = ExampleCommandLine.Flag("--write-benchmarks", "Write the table, the machine and the command into BENCHMARKS.md (section 'comparison').");
+        var command = new RootCommand("Classifies Fashion-MNIST three ways on the same images: ML.NET's ResNet18 featurizer with LbfgsMaximumEntropy, LightGbm on the raw pixels, and the Inception estimator; prints test accuracy, Fit time, scoring throughput and model size of each.")
+        {
+            train, test, epochs, only, writeBenchmarks,
+        };
 
-                values[args[i]] = args[++i];
-            }
-            else
-            {
-                throw new FormatException($"unknown option '{args[i]}' (try --help)");
-            }
+        if (!ExampleCommandLine.TryParse(command, args, out ParseResult parsed, out exitCode, output, error))
+        {
+            options = null;
+            return false;
         }
 
-        string[] routes = values.TryGetValue("--only", out string? only)
-            ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray()
-            : routeKeys.ToArray();
-        string[] unknown = routes.Where(r => !routeKeys.Contains(r)).ToArray();
-        if (routes.Length == 0 || unknown.Length > 0)
-        {
-            throw new FormatException($"--only takes route keys among {string.Join(", ", routeKeys)}; got '{only}'");
-        }
-
-        return new ComparisonOptions(
-            IntValue(values, "--train", DefaultTrain),
-            IntValue(values, "--test", DefaultTest),
-            IntValue(values, "--epochs", DefaultEpochs),
+        string[] routes = RouteKeys(parsed.GetRequiredValue(only));
+        options = new ComparisonOptions(
+            parsed.GetValue(train),
+            parsed.GetValue(test),
+            parsed.GetValue(epochs),
             routeKeys.Where(routes.Contains).ToArray(),
-            writeBenchmarks);
+            parsed.GetValue(writeBenchmarks));
+        return true;
     }
 
-    private static int IntValue(Dictionary<string, string> values, string name, int fallback)
-    {
-        if (!values.TryGetValue(name, out string? text))
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 1
-            ? value
-            : throw new FormatException($"{name} must be an integer of at least 1, got '{text}'");
-    }
+    private static string[] RouteKeys(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
 }

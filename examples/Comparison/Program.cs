@@ -3,7 +3,7 @@
 // Inception estimator. Prints test accuracy, Fit time, scoring throughput and model zip size of each, and with
 // --write-benchmarks writes them with the machine and the command into BENCHMARKS.md (section 'comparison').
 //   dotnet run -c Release --project examples/Comparison -- [--train 5000] [--test 2000] [--epochs 7]
-//       [--only resnet18,lightgbm,inception] [--write-benchmarks]
+//       [--only resnet18,lightgbm,inception] [--write-benchmarks]     (--help describes them: ComparisonOptions.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -20,22 +20,10 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 140;
 }
 
-if (args.Contains("--help") || args.Contains("-h"))
-{
-    Console.WriteLine(ComparisonOptions.Usage);
-    return 0;
-}
-
 string[] routeKeys = [ResNet18Route.Key, LightGbmRoute.Key, InceptionRoute.Key];
-ComparisonOptions options;
-try
+if (!ComparisonOptions.TryParse(args, routeKeys, out ComparisonOptions? options, out int exitCode))
 {
-    options = ComparisonOptions.Parse(args, routeKeys);
-}
-catch (FormatException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
+    return exitCode;
 }
 
 if (FashionMnistIdx.Locate() is not (string idxDir, bool isSystem))

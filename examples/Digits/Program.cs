@@ -1,6 +1,7 @@
 // Trains a GoogLeNet classifier on OpenCV's 5,000 handwritten digits through the ML.NET pipeline API:
 // 400 images per digit train, the other 100 per digit are held out.
 //   dotnet run -c Release --project examples/Digits -- [--epochs 3] [--width 0.25] [--size 32] [--batch 64]
+//   (--help describes them: DigitsOptions.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -8,10 +9,15 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Inception;
 using Microsoft.ML.Inception.Samples;
 
-int epochs = IntArg("--epochs", 3);
-double width = DoubleArg("--width", 0.25);
-int size = IntArg("--size", 32);
-int batch = IntArg("--batch", 64);
+if (!DigitsOptions.TryParse(args, out DigitsOptions? options, out int exitCode))
+{
+    return exitCode;
+}
+
+int epochs = options.Epochs;
+double width = options.Width;
+int size = options.ImageSize;
+int batch = options.BatchSize;
 const int TrainPerClass = 400;
 
 // 1. Real images in a folder per class, as most image datasets come.
@@ -62,16 +68,7 @@ foreach (DigitImage image in rows.Where(r => r.IsTest).Where((_, i) => i % 100 =
 }
 
 Console.WriteLine($"Model saved to {modelPath} ({new FileInfo(modelPath).Length / 1024} KB).");
-
-int IntArg(string name, int fallback) => int.Parse(Arg(name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-double DoubleArg(string name, double fallback) => double.Parse(Arg(name) ?? fallback.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-string? Arg(string name)
-{
-    int i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
+return 0;
 
 /// <summary>One image of the folder: its path (relative to the folder), its digit, and whether it is held out.</summary>
 internal sealed class DigitImage

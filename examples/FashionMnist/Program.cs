@@ -2,7 +2,7 @@
 // pipeline API, reports test accuracy, per-class precision and recall and the confusion matrix, saves the model,
 // reloads it to predict single images, and draws the training curves and the confusion matrix as PNGs.
 //   dotnet run -c Release --project examples/FashionMnist -- [--epochs 7] [--width 0.25] [--batch 128] [--size 56]
-//       [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]
+//       [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]     (--help describes them: FashionMnistOptions.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -19,47 +19,15 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 120;
 }
 
-string[] known = ["--epochs", "--width", "--batch", "--size", "--lr", "--output", "--data"];
-if (args.Contains("--help") || args.Contains("-h"))
+if (!FashionMnistOptions.TryParse(args, out FashionMnistOptions? commandLine, out int exitCode))
 {
-    Console.WriteLine("usage: FashionMnist [--epochs 7] [--width 0.25] [--batch 128] [--size 56] [--lr 0.1] [--output ./fashion-mnist-output] [--data DIR]");
-    Console.WriteLine("  --size N    image side: Fashion-MNIST's 28x28 images are enlarged by the largest whole factor that fits (2x at 56) and padded");
-    Console.WriteLine("  --data DIR  train on a folder-per-class tree of images instead of Fashion-MNIST (20% of each class held out for testing);");
-    Console.WriteLine("              other files are ignored, images that cannot be decoded are skipped with a warning");
-    return 0;
+    return exitCode;
 }
 
-int epochs, batch, size;
-double width, learningRate;
-string output;
-string? dataDir;
-try
-{
-    for (int i = 0; i < args.Length; i += 2)
-    {
-        if (!known.Contains(args[i]))
-        {
-            throw new FormatException($"unknown option '{args[i]}' (try --help)");
-        }
-
-        if (i + 1 >= args.Length)
-        {
-            throw new FormatException($"option {args[i]} needs a value");
-        }
-    }
-
-    epochs = IntArg("--epochs", FashionMnistSettings.Epochs, 1);
-    batch = IntArg("--batch", FashionMnistSettings.BatchSize, 1);
-    size = IntArg("--size", FashionMnistSettings.ImageSize, 32);
-    width = DoubleArg("--width", FashionMnistSettings.Width);
-    learningRate = DoubleArg("--lr", FashionMnistSettings.LearningRate);
-    output = Path.GetFullPath(Arg("--output") ?? "fashion-mnist-output");
-    dataDir = Arg("--data") is string d ? Path.GetFullPath(d) : null;
-}
-catch (FormatException e)
-{
-    return Fail(e.Message);
-}
+int epochs = commandLine.Epochs, batch = commandLine.BatchSize, size = commandLine.ImageSize;
+double width = commandLine.Width, learningRate = commandLine.LearningRate;
+string output = Path.GetFullPath(commandLine.OutputDirectory);
+string? dataDir = commandLine.DataDirectory is string d ? Path.GetFullPath(d) : null;
 
 var ml = new MLContext(seed: 1);
 
@@ -274,42 +242,4 @@ static int Fail(string message)
 {
     Console.Error.WriteLine($"error: {message}");
     return 1;
-}
-
-int IntArg(string name, int fallback, int minimum)
-{
-    string? text = Arg(name);
-    if (text is null)
-    {
-        return fallback;
-    }
-
-    if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < minimum)
-    {
-        throw new FormatException($"{name} must be an integer of at least {minimum}, got '{text}'");
-    }
-
-    return value;
-}
-
-double DoubleArg(string name, double fallback)
-{
-    string? text = Arg(name);
-    if (text is null)
-    {
-        return fallback;
-    }
-
-    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0)
-    {
-        throw new FormatException($"{name} must be a positive number, got '{text}'");
-    }
-
-    return value;
-}
-
-string? Arg(string name)
-{
-    int i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
