@@ -18,7 +18,7 @@ using TorchSharp;
 if (args.Length > 0 && args[0] == OpenMpWaiting.ChildFlag)
 {
     OpenMpWaiting.RunChild(args);
-    return;
+    return 0;
 }
 
 // As in an application, the library is loaded before libtorch, so its OpenMP default (OpenMpSpinCount) applies to
