@@ -59,12 +59,13 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
     /// <param name="options">Variant, classes, input channels, width and dropout; see <see cref="GoogLeNetOptions"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each and its value.</exception>
-    /// <exception cref="InvalidOperationException">libtorch computes wrong convolutions on this processor and cannot be made not to.</exception>
+    /// <exception cref="InvalidOperationException">The application references no libtorch package (the message names the one to add), or libtorch computes wrong convolutions on this processor and cannot be made not to.</exception>
     public GoogLeNet(GoogLeNetOptions options)
         : base(nameof(GoogLeNet))
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        LibTorchRuntime.EnsureAvailable();
         CpuConvolutionCheck.EnsureCorrect();
         Options = options;
         GoogLeNetVariant variant = options.Variant;
