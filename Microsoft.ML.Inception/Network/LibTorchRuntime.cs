@@ -18,8 +18,12 @@ internal static class LibTorchRuntime
     /// <summary>Set once libtorch was found; a failed probe is not remembered, so libtorch loaded later still counts.</summary>
     private static volatile bool available;
 
-    /// <summary>The libtorch version TorchSharp was built against, as its NuGet packages are versioned (2.10.0).</summary>
-    public static string Version => torch.NormalizeNuGetVersion(torch.__version__);
+    /// <summary>
+    /// The libtorch version TorchSharp 0.107.0 is built against, as its NuGet packages are versioned. Written here rather
+    /// than read from <c>torch.__version__</c>: the first touch of TorchSharp's <c>torch</c> class loads libtorch (its
+    /// static constructor), which is what this check must come before. A test pins it to TorchSharp's own.
+    /// </summary>
+    public const string Version = "2.10.0";
 
     /// <summary>The CPU libtorch package for this process's operating system and architecture, or null where none is published.</summary>
     public static string? CpuPackageForThisMachine =>
@@ -52,6 +56,7 @@ internal static class LibTorchRuntime
     /// <summary>
     /// TorchSharp's own first step: libtorch_cpu by name, resolved like a DllImport of TorchSharp.dll (the application's
     /// deps.json native assets, then the folder of TorchSharp.dll). Every libtorch package, CUDA ones included, has it.
+    /// Only the assembly is used, not the <c>torch</c> class, whose static constructor would load libtorch itself.
     /// </summary>
     internal static bool Probe() => NativeLibrary.TryLoad(CpuLibrary, typeof(torch).Assembly, null, out _);
 
@@ -90,7 +95,7 @@ internal static class LibTorchRuntime
             torch.InitializeDeviceType(DeviceType.CPU);
             return true;
         }
-        catch (NotSupportedException e)
+        catch (Exception e) when (e is NotSupportedException or TypeInitializationException)
         {
             throw new InvalidOperationException(MissingMessage(CpuPackageForThisMachine, Version), e);
         }
