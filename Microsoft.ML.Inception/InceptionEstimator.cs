@@ -60,10 +60,11 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
     /// <returns>The trained model.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the images are of an unusable size.</exception>
     /// <exception cref="InvalidOperationException">
-    /// The data hold no images or fewer than two classes, or training stopped because a loss, a gradient, a weight or a
-    /// batch-norm statistic was not finite (the message names the epoch and the tensor, and says whether a lower learning
-    /// rate can help). No model is returned then, and nothing the caller owns is changed (a checkpoint resumed from stays as
-    /// it was).
+    /// The application references no libtorch package (the message names the one to add; checked before any image is
+    /// read), or CUDA was asked for where there is none. The data hold no images or fewer than two classes, or training
+    /// stopped because a loss, a gradient, a weight or a batch-norm statistic was not finite (the message names the epoch
+    /// and the tensor, and says whether a lower learning rate can help). No model is returned then, and nothing the caller
+    /// owns is changed (a checkpoint resumed from stays as it was).
     /// </exception>
     /// <exception cref="InvalidDataException">A checkpoint or weight file is damaged or holds NaN or infinity.</exception>
     /// <exception cref="OperationCanceledException">

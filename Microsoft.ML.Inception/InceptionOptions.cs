@@ -152,7 +152,10 @@ public sealed partial class InceptionOptions
     /// <value>The default value is <see langword="null"/>: a seed drawn from the MLContext's random source, so <c>new MLContext(seed: 1)</c> makes training repeatable.</value>
     public int? Seed { get; set; }
 
-    /// <summary>TorchSharp device to train on: "cpu", "cuda" or "cuda:N".</summary>
+    /// <summary>
+    /// TorchSharp device to train on: "cpu", "cuda" or "cuda:N". "cuda" needs an NVIDIA GPU and a CUDA libtorch package in
+    /// the application (libtorch-cuda-12.8-linux-x64 or libtorch-cuda-12.8-win-x64, 2.10.0) instead of a libtorch-cpu one.
+    /// </summary>
     /// <value>The default value is <see langword="null"/> (CPU).</value>
     public string? Device { get; set; }
 

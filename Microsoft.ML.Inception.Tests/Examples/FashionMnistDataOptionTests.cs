@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SkiaSharp;
 
 namespace Microsoft.ML.Inception.Tests.Examples;
 
@@ -75,6 +76,25 @@ public sealed class FashionMnistDataOptionTests
     }
 
     [TestMethod]
+    public void Data_OneEpoch_PlotsMarkTrainingAndTestValuesOfTheEpoch()
+    {
+        // One epoch gives one point per curve, which only a marker shows. Series colours (examples/FashionMnist/Plots.cs):
+        // training blue, test orange (drawn only when the test set was scored after the epoch), and the fitted model's
+        // test accuracy a red diamond. Solid pixels of a colour come from its markers and legend entry.
+        var training = new SKColor(0x1f, 0x77, 0xb4);
+        var test = new SKColor(0xff, 0x7f, 0x0e);
+        var fitted = new SKColor(0xd6, 0x27, 0x28);
+
+        Assert.IsGreaterThan(40, Pixels("loss.png", training), "loss.png: training loss");
+        Assert.IsGreaterThan(40, Pixels("loss.png", test), "loss.png: test loss of the epoch");
+        Assert.IsGreaterThan(40, Pixels("accuracy.png", training), "accuracy.png: training accuracy");
+        Assert.IsGreaterThan(40, Pixels("accuracy.png", test), "accuracy.png: test accuracy of the epoch");
+        Assert.IsGreaterThan(40, Pixels("accuracy.png", fitted), "accuracy.png: the fitted model's test accuracy");
+        using SKBitmap confusion = SKBitmap.Decode(Path.Combine(mixedOutput, "confusion-matrix.png"));
+        Assert.IsNotNull(confusion, "confusion-matrix.png should be a PNG.");
+    }
+
+    [TestMethod]
     public void Data_MissingFolder_FailsWithOneLineError()
     {
         string missing = Path.Combine(folder, "no-such-folder");
@@ -116,6 +136,14 @@ public sealed class FashionMnistDataOptionTests
         StringAssert.EndsWith(errorLines[0], "left out class(es) with no readable image: scans.");
         StringAssert.Contains(errorLines[1], "has 1 class subfolder(s) with images");
         StringAssert.Contains(errorLines[1], "after skipping 2 that cannot be decoded; at least two are needed.");
+    }
+
+    /// <summary>How many pixels of a plot the example wrote have exactly <paramref name="colour"/>.</summary>
+    private static int Pixels(string plot, SKColor colour)
+    {
+        using SKBitmap? bitmap = SKBitmap.Decode(Path.Combine(mixedOutput, plot));
+        Assert.IsNotNull(bitmap, $"{plot} should be a PNG in {mixedOutput}:\n{mixed.Output}");
+        return bitmap.Pixels.Count(p => p.Red == colour.Red && p.Green == colour.Green && p.Blue == colour.Blue);
     }
 
     private static ProcessResult RunExample(params string[] arguments) =>

@@ -57,6 +57,37 @@ public sealed class TorchSharpLoadingTests
         }
     }
 
+    [TestMethod]
+    public void BuildOutput_HoldsLibTorchForThisMachineOnly()
+    {
+        // The library references managed TorchSharp; this test project adds the CPU libtorch for the machine it builds on
+        // (build/LibTorchCpu.props), so no other operating system's libtorch is restored or copied.
+        string package = LibTorchRuntime.CpuPackageForThisMachine ?? throw new AssertInconclusiveException("No libtorch-cpu package is published for this machine.");
+        string[] libTorchFolders = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "runtimes"), "*torch_cpu*", SearchOption.AllDirectories)
+            .Select(f => Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(f)))!)
+            .Distinct()
+            .ToArray();
+
+        CollectionAssert.AreEqual(new[] { package["libtorch-cpu-".Length..] }, libTorchFolders);
+    }
+
+    [TestMethod]
+    public void BuildOutput_HoldsOneLibTorchSharpFromTheTorchSharpPackage()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Inconclusive("libLibTorchSharp.so exists only on Linux.");
+        }
+
+        // TorchSharp's native glue ships in the managed TorchSharp package, not in libtorch's: the loader patch
+        // (build/Microsoft.ML.Inception.LibTorchSharp.targets) must find exactly this copy.
+        string[] copies = Directory.GetFiles(AppContext.BaseDirectory, LibraryName, SearchOption.AllDirectories);
+
+        CollectionAssert.AreEqual(new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", LibraryName) }, copies);
+        Assert.IsTrue(File.Exists(Path.Combine(BuildMetadata.NuGetPackageRoot, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", LibraryName)));
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(BuildMetadata.NuGetPackageRoot, "libtorch-cpu-linux-x64"), LibraryName, SearchOption.AllDirectories));
+    }
+
     private static bool SystemLibStdCxxHas(string version)
     {
         string library = File.ReadLines("/proc/self/maps")

@@ -59,12 +59,10 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
     /// <param name="options">Variant, classes, input channels, width and dropout; see <see cref="GoogLeNetOptions"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names each and its value.</exception>
-    /// <exception cref="InvalidOperationException">libtorch computes wrong convolutions on this processor and cannot be made not to.</exception>
+    /// <exception cref="InvalidOperationException">The application references no libtorch package (the message names the one to add), or libtorch computes wrong convolutions on this processor and cannot be made not to.</exception>
     public GoogLeNet(GoogLeNetOptions options)
-        : base(nameof(GoogLeNet))
+        : base(CheckedBeforeTorchSharp(options))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         CpuConvolutionCheck.EnsureCorrect();
         Options = options;
         GoogLeNetVariant variant = options.Variant;
@@ -112,6 +110,20 @@ public sealed class GoogLeNet : nn.Module<Tensor, Tensor>
         fc = nn.Linear(channels, options.NumberOfClasses);
         RegisterComponents();
         InitializeWeights();
+    }
+
+
+    /// <summary>
+    /// The options' checks and the libtorch check, run before TorchSharp's module constructor, which already calls into
+    /// libtorch (without it, that call fails with TorchSharp's DllNotFoundException for LibTorchSharp, which names no
+    /// package). Returns the module's name.
+    /// </summary>
+    private static string CheckedBeforeTorchSharp(GoogLeNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        LibTorchRuntime.EnsureAvailable();
+        return nameof(GoogLeNet);
     }
 
     /// <summary>The options this network was built with (after <see cref="ResetClassifier"/>, with its class count).</summary>
