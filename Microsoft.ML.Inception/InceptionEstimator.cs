@@ -35,8 +35,8 @@ namespace Microsoft.ML.Inception;
 /// <para>CPU threads on Linux: libtorch's OpenMP threads spin 1,000 times before they sleep when waiting for work
 /// (<c>GOMP_SPINCOUNT=1000</c>, which the library puts in the process's environment before libtorch starts, unless
 /// <c>GOMP_SPINCOUNT</c> or <c>OMP_WAIT_POLICY</c> is already set). libgomp's own default, 300,000 spins, made training
-/// 5-15 times slower while other processes kept the cores busy, and <c>OMP_WAIT_POLICY=PASSIVE</c> costs about 30% on a
-/// quiet machine (BENCHMARKS.md, "OpenMP threads on a busy machine"). To choose otherwise, set either variable in the environment before the program starts (or with
+/// 1.4 to 14 times slower while other processes kept the cores busy; 1,000 spins cost about a fifth on a quiet machine,
+/// and <c>OMP_WAIT_POLICY=PASSIVE</c> nearly half (BENCHMARKS.md, "OpenMP threads on a busy machine"). To choose otherwise, set either variable in the environment before the program starts (or with
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> before the first use of this library); a program that
 /// calls TorchSharp before this library keeps libgomp's default, and <c>Fit</c> logs so.</para>
 /// </remarks>

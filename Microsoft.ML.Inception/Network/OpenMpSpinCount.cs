@@ -16,11 +16,11 @@ namespace Microsoft.ML.Inception;
 /// before it sleeps. On a quiet machine that catches the next of the thousands of short parallel loops of a training step
 /// without a wake-up; on a busy one the spinning threads hold the cores that the other processes, and the thread that
 /// still has work, are waiting for: training ran 5-7 times slower next to another busy process. <c>OMP_WAIT_POLICY=PASSIVE</c>
-/// (sleep at once) avoids that but costs about 30% on a quiet machine. A spin count of <see cref="Default"/> (tens of
-/// microseconds) still catches a loop that follows closely, but gives the core up long before the scheduler would take it:
-/// on this project's loaded 2-core machine it trained 14 times as fast as libgomp's default next to busy processes, as fast
-/// as PASSIVE (BENCHMARKS.md, "OpenMP threads on a busy machine"); in a sweep there, 3,000 and more spins were already
-/// several times slower than PASSIVE, 100 to 1,000 about as fast.
+/// (sleep at once) avoids that but costs a lot on a quiet machine. A spin count of <see cref="Default"/> (tens of
+/// microseconds) still catches a loop that follows closely, but gives the core up long before the scheduler would take it.
+/// Measured side by side on this project's 2-core machine (BENCHMARKS.md, "OpenMP threads on a busy machine"), against
+/// libgomp's default: next to two busy processes 1.42x (PASSIVE 2.55x), on a machine loaded five to ten times over 14x
+/// (PASSIVE about the same), and on a quiet machine 0.81x (PASSIVE 0.56x): a compromise between the two, not free.
 /// </para>
 /// <para>
 /// libgomp reads <c>GOMP_SPINCOUNT</c> and <c>OMP_WAIT_POLICY</c> once, when libtorch is loaded, from the C library's
