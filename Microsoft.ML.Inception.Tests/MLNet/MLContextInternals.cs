@@ -19,7 +19,7 @@ internal sealed record ProgressLogEntry(
 
 /// <summary>
 /// What ML.NET keeps internal but its own tests and AutoML use: <c>MLContext.CancelExecution()</c> ([BestFriend] internal
-/// in Microsoft.ML 5), and the progress tracker behind an MLContext (what ML.NET's console environment prints). The tests
+/// in Microsoft.ML 5 and 6), and the progress tracker behind an MLContext (what ML.NET's console environment prints). The tests
 /// reach them by reflection to check that this library honours and feeds them as ML.NET's trainers do.
 /// </summary>
 internal static class MLContextInternals

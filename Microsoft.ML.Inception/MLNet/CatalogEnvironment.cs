@@ -76,6 +76,6 @@ internal static class CatalogEnvironment
         }
 
         throw new NotSupportedException(
-            $"Microsoft.ML.Inception could not reach the MLContext behind the catalog ({InterfaceName}.Environment is missing in Microsoft.ML {typeof(TransformsCatalog).Assembly.GetName().Version}). It supports Microsoft.ML 5.x.");
+            $"Microsoft.ML.Inception could not reach the MLContext behind the catalog ({InterfaceName}.Environment is missing in Microsoft.ML {typeof(TransformsCatalog).Assembly.GetName().Version}). It supports Microsoft.ML 6.x.");
     }
 }

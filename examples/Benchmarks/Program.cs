@@ -200,7 +200,7 @@ string MeasureScoring()
     var section = new StringBuilder();
     section.AppendLine("## Inference: TorchSharp eval vs ONNX Runtime").AppendLine();
     section.AppendLine(Measured($"{threads} threads for both; every figure in the table was measured in that one run.")).AppendLine();
-    section.AppendLine("The same randomly initialised network (10 classes) both ways, normalisation and softmax included: TorchSharp in eval mode under no_grad (channels-last activations), and the model from `GoogLeNetOnnxExport` (batch norm folded) in ONNX Runtime 1.31 with all graph optimisations and intra-op threads = the thread count. Median images/s of timed batches after warm-up, random pixel values.").AppendLine();
+    section.AppendLine(CultureInfo.InvariantCulture, $"The same randomly initialised network (10 classes) both ways, normalisation and softmax included: TorchSharp in eval mode under no_grad (channels-last activations), and the model from `GoogLeNetOnnxExport` (batch norm folded) in ONNX Runtime {typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version!.ToString(3)} with all graph optimisations and intra-op threads = the thread count. Median images/s of timed batches after warm-up, random pixel values.").AppendLine();
     section.Append(ScoringThroughput.Report(results));
     return section.ToString();
 }

@@ -62,7 +62,7 @@ internal static class ComparisonReport
         return text.ToString();
     }
 
-    /// <summary>The package version of Microsoft.ML ("5.0.1"), without the commit its informational version carries.</summary>
+    /// <summary>The package version of Microsoft.ML ("6.0.0"), without the commit its informational version carries.</summary>
     private static string MlNetVersion() =>
         typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
             ?? typeof(MLContext).Assembly.GetName().Version?.ToString()
