@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Inception.Samples;
 
 namespace Microsoft.ML.Inception.Tests.Packaging;
 
@@ -7,7 +9,9 @@ namespace Microsoft.ML.Inception.Tests.Packaging;
 /// application does: the library brings managed TorchSharp, the application adds the libtorch for its machine. With it,
 /// dependencies restore, only that machine's libtorch is copied, and TorchSharp loads through the package's
 /// buildTransitive targets alone (the projects live outside this repository, so Directory.Build.targets does not reach
-/// them). Without it, the first use of the library fails with one error naming the package to add.
+/// them). Without it, the first use of the library fails with one error naming the package to add. The README's
+/// "Use it in your project" program is compiled from the README itself and run against the package, and its serving
+/// half runs again in a project without TorchSharp.
 /// </summary>
 [TestClass]
 [TestCategory("Slow")] // Packs the library and builds and runs consumer projects in child processes.
@@ -20,6 +24,14 @@ public sealed class PackageConsumerTests
         net.eval();
         using var logits = net.call(torch.rand(2, 3, 32, 32));
         Console.WriteLine($"logits {logits.shape[0]}x{logits.shape[1]}");
+        """;
+
+    /// <summary>What a serving application references: ML.NET's packages and ONNX Runtime, as the README lists them.</summary>
+    private const string ServingReferences = """
+        <PackageReference Include="Microsoft.ML" Version="6.0.0" />
+        <PackageReference Include="Microsoft.ML.ImageAnalytics" Version="6.0.0" />
+        <PackageReference Include="Microsoft.ML.OnnxTransformer" Version="6.0.0" />
+        <PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.32.0" />
         """;
 
     private static string version = null!;
@@ -81,7 +93,79 @@ public sealed class PackageConsumerTests
         Assert.IsEmpty(Directory.GetDirectories(Path.Combine(consumer, "bin"), "cpu", SearchOption.AllDirectories), "TorchSharp must not have copied libtorch out of the NuGet cache.");
     }
 
-    private static string CreateConsumer(string name, string libTorchReference)
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public void Readme_UseItInYourProjectProgram_TrainsSavesAndScoresUnlabelledImagesWithClassNames()
+    {
+        string package = LibTorchRuntime.CpuPackageForThisMachine ?? throw new AssertInconclusiveException("No libtorch-cpu package is published for this machine.");
+        string program = ReadmeProgram();
+        string consumer = CreateConsumer("readme", $"""<PackageReference Include="{package}" Version="{LibTorchRuntime.Version}" />""", program);
+        string[] classes = WriteDigitFolder(Path.Combine(consumer, "photos"), Path.Combine(consumer, "new.png"));
+
+        // Relative paths, as a user types them.
+        DotnetCli.Run(consumer, "build", "-c", "Release");
+        string output = DotnetCli.Run(consumer, "run", "-c", "Release", "--no-build", "--", "photos", "new.png");
+
+        Match accuracy = Regex.Match(output, @"Test accuracy (\d+(\.\d+)?)", RegexOptions.CultureInvariant);
+        Assert.IsTrue(accuracy.Success, output);
+        Assert.IsTrue(File.Exists(Path.Combine(consumer, "model.zip")), output);
+        string predicted = output.Trim().Split('\n')[^1];
+        Assert.IsTrue(classes.Any(c => predicted.StartsWith(c + " (", StringComparison.Ordinal)), $"The last line must name a class of the folder: {predicted}");
+
+        // The serving half alone, where TorchSharp and the library are not referenced: loads the zip, disposes a
+        // PredictionEngine and scores again.
+        string servingProgram = "using Microsoft.ML;\nusing Microsoft.ML.Data;\n"
+            + "var ml = new MLContext();\nstring newPhoto = Path.GetFullPath(args[0]);\n"
+            + ServingHalf(program)
+            + "engine.Dispose();\n"
+            + "using var again = ml.Model.CreatePredictionEngine<ImageInput, ImagePrediction>(loaded, new PredictionEngineOptions { OwnsTransformer = false });\n"
+            + "Console.WriteLine($\"again {again.Predict(new ImageInput { ImagePath = newPhoto }).PredictedLabel}\");\n"
+            + RowClasses(program);
+        string serving = CreateConsumer("readme-serving", string.Empty, servingProgram, servingOnly: true);
+        File.Copy(Path.Combine(consumer, "model.zip"), Path.Combine(serving, "model.zip"));
+        DotnetCli.Run(serving, "build", "-c", "Release");
+        string served = DotnetCli.Run(serving, "run", "-c", "Release", "--no-build", "--", Path.Combine(consumer, "new.png"));
+
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(serving, "bin"), "TorchSharp.dll", SearchOption.AllDirectories), "Serving must not need TorchSharp.");
+        string[] lines = served.Trim().Split('\n');
+        Assert.AreEqual(predicted, lines[^2].Trim(), "The loaded model must score as the trained one did.");
+        Assert.AreEqual("again " + predicted[..predicted.IndexOf(" (", StringComparison.Ordinal)], lines[^1].Trim(), "A disposed PredictionEngine must leave the model scoring.");
+    }
+
+    /// <summary>The C# block of the README's "Use it in your project" section.</summary>
+    private static string ReadmeProgram()
+    {
+        string readme = File.ReadAllText(Path.Combine(BuildMetadata.RepositoryRoot, "README.md"));
+        string section = readme[readme.IndexOf("## Use it in your project", StringComparison.Ordinal)..];
+        Match block = Regex.Match(section, "```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.IsTrue(block.Success, "The README's 'Use it in your project' section has no C# program.");
+        return block.Groups[1].Value;
+    }
+
+    /// <summary>The README program's lines from "// Anywhere else" up to its row classes: what a serving application runs.</summary>
+    private static string ServingHalf(string program)
+    {
+        int start = program.IndexOf("// Anywhere else", StringComparison.Ordinal);
+        int end = program.IndexOf("public sealed class", StringComparison.Ordinal);
+        Assert.IsTrue(start >= 0 && end > start, "The README program must keep its serving half after '// Anywhere else', before its row classes.");
+        return program[start..end];
+    }
+
+    private static string RowClasses(string program) => program[program.IndexOf("public sealed class", StringComparison.Ordinal)..];
+
+    /// <summary>Three digit classes of 16 PNG images each in folders named after them, and one more image outside.</summary>
+    private static string[] WriteDigitFolder(string folder, string newImage)
+    {
+        IReadOnlyList<OpenCvDigits.Digit> digits = OpenCvDigits.Load(OpenCvDigits.FindSheet(BuildMetadata.RepositoryRoot));
+        var written = OpenCvDigits.WriteImageFolder(digits.Where(d => d.Label < 3 && d.IndexInClass < 16), folder);
+        string other = Path.Combine(folder, "..", "new-digit");
+        var extra = OpenCvDigits.WriteImageFolder(digits.Where(d => d.Label == 1 && d.IndexInClass == 100), other);
+        File.Move(Path.Combine(other, extra[0].Path), newImage);
+        Directory.Delete(other, recursive: true);
+        return written.Select(w => w.Label).Distinct().ToArray();
+    }
+
+    private static string CreateConsumer(string name, string libTorchReference, string program = Program, bool servingOnly = false)
     {
         string consumer = Path.Combine(work, name);
         Directory.CreateDirectory(consumer);
@@ -95,12 +179,12 @@ public sealed class PackageConsumerTests
                 <RestoreAdditionalProjectSources>{feed}</RestoreAdditionalProjectSources>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Microsoft.ML.Inception" Version="{version}" />
+                {(servingOnly ? ServingReferences : $"<PackageReference Include=\"Microsoft.ML.Inception\" Version=\"{version}\" />")}
                 {libTorchReference}
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(consumer, "Program.cs"), Program);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), program);
         return consumer;
     }
 }
