@@ -26,7 +26,7 @@ public sealed class BenchmarksOptionsTests
         var run = ParsedCommandLine<BenchmarksOptions>.Run(Parser, "--all", "--network");
 
         CollectionAssert.AreEqual(BenchmarksOptions.AllSections.Select(s => s.Name).ToArray(), run.Options!.Sections.ToArray());
-        Assert.HasCount(14, run.Options.Sections);
+        Assert.HasCount(15, run.Options.Sections);
         Assert.AreEqual("memory", run.Options.Sections[0]);
     }
 

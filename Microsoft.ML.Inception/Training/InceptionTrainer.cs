@@ -59,6 +59,8 @@ internal sealed class InceptionTrainer
 
             network.BackboneRunning = options.BackboneRunning;
             network.to(device);
+            using IDisposable? threads = device.type == DeviceType.CPU ? UseThreads(network, train) : null;
+            using IDisposable heap = NativeHeapRetention.Enter();
             var run = Fit(network, train, validation, mean, std, device, resume);
             network.eval();
             network.to(torch.CPU);
@@ -71,6 +73,14 @@ internal sealed class InceptionTrainer
             network.Dispose();
             throw;
         }
+    }
+
+    private IDisposable UseThreads(GoogLeNet network, LabeledImages train)
+    {
+        long multiplyAdds = network.Summarize((int)train.Images.shape[2], (int)train.Images.shape[3]).TotalMultiplyAdds;
+        int threads = IntraOpThreads.Choose(options.IntraOpThreads, multiplyAdds, torch.get_num_threads());
+        channel.Info(MessageSensitivity.None, IntraOpThreads.Describe(options.IntraOpThreads, multiplyAdds, threads));
+        return IntraOpThreads.Use(threads);
     }
 
     private void LoadPretrained(GoogLeNet network, StoredWeights pretrained)

@@ -59,6 +59,7 @@ internal sealed record BenchmarksOptions(
         ("ensembles", "Test-time augmentation (flip, 10 and 144 crops) and an ensemble of 3: accuracy gained, scoring time (--ensemble-epochs, --crops144-images)."),
         ("transfer", "Weights trained on Fashion-MNIST classes 0-4, then 5-9 from scratch, head-only and fully fine-tuned, with many and with 20 images per class: test accuracy and Fit time (--transfer-images)."),
         ("smalldata", "150 training images with the README's settings (15 optimizer steps): the last epoch's training accuracy, the model on its own training images and on test images, with and without batch-norm statistics recomputed after the last epoch, and with the short-training warning's suggestion; the recomputation's cost."),
+        ("intraop", "Training images/s of networks from the main example's to the full one at 224 px on 1 and on --threads intra-op threads, with glibc's default handling of large blocks and with the heap retention Fit applies: the measurements behind Fit's thread and heap defaults."),
         ("openmp", "Training images/s with libgomp's default spinning, OMP_WAIT_POLICY=PASSIVE and the library's GOMP_SPINCOUNT, on a quiet machine and next to one busy process per core, each in a child process (--openmp-rounds)."),
     ];
 

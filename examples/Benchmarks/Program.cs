@@ -4,7 +4,7 @@
 //   apt-get install dataset-fashion-mnist):
 //     dotnet run -c Release --project examples/Benchmarks -- --all [--quick]
 //   One section at a time: --network (the default), --scaling, --convolutions, --scoring, --latency, --pipeline,
-//   --overhead, --memory, --estimator, --accuracy, --ensembles, --transfer, --smalldata, --openmp. `-- --help` describes every section and
+//   --overhead, --memory, --estimator, --accuracy, --ensembles, --transfer, --smalldata, --intraop, --openmp. `-- --help` describes every section and
 //   option (BenchmarksOptions.cs).
 using System.Globalization;
 using Microsoft.ML;
@@ -60,11 +60,12 @@ var measurements = new Dictionary<string, Func<string?>>
     ["ensembles"] = MeasureTestTimeAndEnsembles,
     ["transfer"] = MeasureTransferLearning,
     ["smalldata"] = MeasureSmallData,
+    ["intraop"] = MeasureThreads,
     ["openmp"] = MeasureOpenMp,
 };
 
 // The order of the sections in BENCHMARKS.md.
-string[] fileOrder = ["network", "scaling", "convolutions", "openmp", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer", "smalldata"];
+string[] fileOrder = ["network", "scaling", "convolutions", "intraop", "openmp", "scoring", "latency", "pipeline", "overhead", "memory", "estimator", "accuracy", "ensembles", "transfer", "smalldata"];
 BenchmarkReport report = BenchmarkReport.Load(output, [new("network", NetworkHeading, RunCommand)]);
 var started = DateTime.UtcNow;
 var ranBefore = new List<string>();
@@ -422,6 +423,16 @@ string? MeasureSmallData()
     return section.ToString();
 }
 
+string MeasureThreads()
+{
+    ThreadsAndHeap.Measurement m = ThreadsAndHeap.Measure(threads, quick);
+    var section = new StringBuilder();
+    section.AppendLine("## Intra-op threads and the native heap").AppendLine();
+    section.AppendLine(Measured("every figure below is from that one run.")).AppendLine();
+    section.Append(ThreadsAndHeap.Report(m));
+    return section.ToString();
+}
+
 string MeasureOpenMp()
 {
     OpenMpWaiting.Measurement m = OpenMpWaiting.Measure(threads, quick, options.OpenMpRounds);
@@ -436,7 +447,7 @@ string Header()
 {
     var header = new StringBuilder();
     header.AppendLine("# Benchmarks").AppendLine();
-    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles`, `--transfer`, `--smalldata` or `--openmp` (`-- --help` describes them); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
+    header.AppendLine(CultureInfo.InvariantCulture, $"Written by `{RunCommand} -- --all` (every section below except the comparison, one after another in one process), or one section at a time with `--network`, `--scaling`, `--convolutions`, `--scoring`, `--latency`, `--pipeline`, `--overhead`, `--memory`, `--estimator`, `--accuracy`, `--ensembles`, `--transfer`, `--smalldata`, `--intraop` or `--openmp` (`-- --help` describes them); `dotnet run -c Release --project examples/Comparison -- --write-benchmarks` writes the comparison with ML.NET's usual routes. Each run rewrites only its own sections and keeps the others; every section names the run it comes from.").AppendLine();
     header.AppendLine(CultureInfo.InvariantCulture, $"Machine, as described by the latest run ({DateTime.UtcNow:yyyy-MM-dd}):").AppendLine();
     header.AppendLine(MachineDescription.Describe(threads));
     header.AppendLine(CultureInfo.InvariantCulture,
