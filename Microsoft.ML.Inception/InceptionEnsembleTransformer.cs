@@ -106,7 +106,8 @@ public sealed class InceptionEnsembleTransformer : ITransformer
 
     /// <summary>Writes the ensemble as one ONNX model file; an existing file is replaced only once the new one is complete.</summary>
     /// <param name="path">The file to write.</param>
-    public void SaveOnnx(string path) => AtomicFile.Write(path, SaveOnnx);
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
+    public void SaveOnnx(string path) => AtomicFile.Write(path, "ONNX", SaveOnnx);
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => scoring.GetOutputSchema(inputSchema);

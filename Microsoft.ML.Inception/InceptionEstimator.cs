@@ -103,7 +103,8 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         using IChannel channel = host.Start("Training");
         int? resumedChannels = resume?.Network.InputChannels;
         var invalid = new List<InceptionSkippedImage>();
-        using LabeledImages all = ImageDataReader.Read(catalog, input, ReadAs(image, resumedChannels), options, isValidationSet: false, invalid, out int skipped, cancellation);
+        var turned = new List<string>();
+        using LabeledImages all = ImageDataReader.Read(catalog, input, ReadAs(image, resumedChannels), options, isValidationSet: false, invalid, out int skipped, cancellation, turned);
         RequireTrainable(all, label, skipped);
 
         // Images whose three channels are equal everywhere train a one-channel network; scoring then converts any
@@ -120,7 +121,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         {
             if (options.ValidationSet is IDataView validationData)
             {
-                validation = ImageDataReader.Read(catalog, validationData, ReadAs(validationImage!, channels), options, isValidationSet: true, invalid, out _, cancellation);
+                validation = ImageDataReader.Read(catalog, validationData, ReadAs(validationImage!, channels), options, isValidationSet: true, invalid, out _, cancellation, turned);
                 if (channels < validation.Channels)
                 {
                     validation.KeepFirstChannel();
@@ -137,6 +138,11 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             {
                 channel.Warning(MessageSensitivity.UserData, string.Create(CultureInfo.InvariantCulture,
                     $"Left out {invalid.Count} image(s) that could not be loaded ({nameof(InceptionOptions.InvalidImages)} is {nameof(InceptionInvalidImageHandling.Skip)}): {string.Join("; ", invalid)}"));
+            }
+
+            if (ExifOrientationWarning(turned) is string turnedWarning)
+            {
+                channel.Warning(MessageSensitivity.UserData, turnedWarning);
             }
 
             channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
@@ -265,6 +271,24 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
         }
 
         return weights;
+    }
+
+    /// <summary>
+    /// The warning for image files whose EXIF orientation <c>LoadImages</c> ignores (their names with the orientation,
+    /// the first few and a count), or null when there are none.
+    /// </summary>
+    private static string? ExifOrientationWarning(IReadOnlyList<string> turned)
+    {
+        const int Named = 5;
+        if (turned.Count == 0)
+        {
+            return null;
+        }
+
+        string more = turned.Count > Named ? string.Create(CultureInfo.InvariantCulture, $" and {turned.Count - Named} more") : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{turned.Count} image file(s) carry an EXIF orientation, which LoadImages ignores, so they are trained on as stored, turned or mirrored from how a viewer shows them: {string.Join(", ", turned.Take(Named))}{more}. "
+            + $"Turn the files themselves (for example exiftran -ai or mogrify -auto-orient), or load them upright with {nameof(InceptionImageFile)}.{nameof(InceptionImageFile.Load)} into an MLImage column, for training and scoring alike.");
     }
 
     private static SchemaShape.Column? Find(SchemaShape shape, string name) =>

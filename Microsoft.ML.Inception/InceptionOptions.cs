@@ -132,13 +132,25 @@ public sealed partial class InceptionOptions
     /// <summary>
     /// The folder the paths in <see cref="ImageSourceColumnName"/> are relative to (the <c>imageFolder</c> given to
     /// <c>LoadImages</c>; absolute paths are used as they are). When set, every image file is also decoded completely
-    /// before training (<see cref="InceptionImageFile.DecodesCompletely"/>), and a file <c>LoadImages</c> accepts only
+    /// before training (<see cref="InceptionImageFile.DecodesCompletely(string, long)"/>), and a file <c>LoadImages</c> accepts only
     /// partly, such as a JPEG cut short after its header, which it returns as a partly grey picture without an error,
     /// is handled like an unreadable image, as <see cref="InvalidImages"/> says. Costs one more decode per image.
     /// </summary>
     /// <value>The default value is <see langword="null"/> (files are not checked beyond what <c>LoadImages</c> does).
     /// Needs <see cref="ImageSourceColumnName"/>.</value>
     public string? ImageFolder { get; set; }
+
+    /// <summary>
+    /// The most pixels (width times height, as the file's header declares them) an image file may have. With
+    /// <see cref="ImageFolder"/> set, every file's header is read before any image is decoded, and a file declaring more
+    /// (a decompression bomb: a PNG of a few hundred kilobytes can declare 30000x30000 pixels, which aborts the process
+    /// when <c>LoadImages</c> decodes it) is never decoded: it is handled like an unreadable image, as
+    /// <see cref="InvalidImages"/> says, and the error or <see cref="InceptionTransformer.SkippedImages"/> gives its
+    /// declared size. Without <see cref="ImageFolder"/> the library sees only what <c>LoadImages</c> has already decoded;
+    /// check such files with <see cref="InceptionImageFile.DecodesCompletely(string, long)"/> first.
+    /// </summary>
+    /// <value>The default value is <see cref="InceptionImageFile.DefaultMaximumPixels"/> (50,000,000). Must be at least 1.</value>
+    public long MaximumImagePixels { get; set; } = InceptionImageFile.DefaultMaximumPixels;
 
     /// <summary>Share of the training data held out (stratified by class) for validation after every epoch.</summary>
     /// <value>The default value is 0 (no hold-out). Must be in [0, 0.5].</value>
@@ -275,6 +287,7 @@ public sealed partial class InceptionOptions
         Check(ImageSourceColumnName is null || !string.IsNullOrWhiteSpace(ImageSourceColumnName), nameof(ImageSourceColumnName), "null or a column name", ImageSourceColumnName);
         Check(ImageFolder is null || ImageSourceColumnName is not null, nameof(ImageFolder), $"null when {nameof(ImageSourceColumnName)} is not set", ImageFolder);
         Check(ImageFolder is null || Directory.Exists(ImageFolder), nameof(ImageFolder), "null or an existing folder", ImageFolder);
+        Check(MaximumImagePixels >= 1, nameof(MaximumImagePixels), "at least 1", MaximumImagePixels);
         Check(ScoreColumnName != PredictedLabelColumnName, nameof(PredictedLabelColumnName), $"different from {nameof(ScoreColumnName)}", PredictedLabelColumnName);
         Check(Epochs >= 1, nameof(Epochs), "at least 1", Epochs);
         Check(BatchSize >= 1, nameof(BatchSize), "at least 1", BatchSize);

@@ -104,7 +104,8 @@ public sealed class InceptionTransformer : ITransformer
     /// <summary>Writes the trained network as an ONNX model file (see <see cref="SaveOnnx(Stream)"/>); an existing file is replaced only once the new one is complete.</summary>
     /// <param name="path">The file to write.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    public void SaveOnnx(string path) => AtomicFile.Write(path, SaveOnnx);
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
+    public void SaveOnnx(string path) => AtomicFile.Write(path, "ONNX", SaveOnnx);
 
     /// <summary>
     /// Writes the trained network's weights (its state_dict: for the TorchVision variant, torchvision's <c>googlenet</c> names)
@@ -115,6 +116,7 @@ public sealed class InceptionTransformer : ITransformer
     /// </summary>
     /// <param name="path">The file to write.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
     public void SaveWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -128,6 +130,7 @@ public sealed class InceptionTransformer : ITransformer
 
     /// <summary>Writes the training state (see <see cref="InceptionCheckpoint"/>) to a file; an existing file is replaced only once the new one is complete.</summary>
     /// <param name="path">The file to write.</param>
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
     public void SaveCheckpoint(string path) => checkpoint.Save(path);
 
     /// <summary>

@@ -18,12 +18,12 @@ public static class ModelSavingCatalog
     /// <param name="model">The trained model.</param>
     /// <param name="inputSchema">The schema of the data the model was trained on, or <see langword="null"/>.</param>
     /// <param name="filePath">The model zip to write or replace.</param>
-    /// <exception cref="IOException">The file could not be written (for example, the disk is full); the previous file is intact.</exception>
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written (for example, the disk is full); the message names the file, and the previous file is intact.</exception>
     public static void SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema? inputSchema, string filePath)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(filePath);
-        AtomicFile.Write(filePath, stream => catalog.Save(model, inputSchema, stream));
+        AtomicFile.Write(filePath, "model zip", stream => catalog.Save(model, inputSchema, stream));
     }
 }

@@ -40,13 +40,13 @@ public sealed class TrainingFaultTests
             string target = Path.Combine(folder, "model.onnx");
             File.WriteAllText(target, "the previous model");
 
-            IOException e = Assert.ThrowsExactly<IOException>(() => AtomicFile.Write(target, stream =>
+            IOException e = Assert.ThrowsExactly<IOException>(() => AtomicFile.Write(target, "ONNX", stream =>
             {
                 stream.Write(new byte[100_000]);
                 throw new IOException("No space left on device");
             }));
 
-            Assert.AreEqual("No space left on device", e.Message);
+            Assert.AreEqual($"Could not write the ONNX file '{target}': No space left on device. The previous file, if any, is intact.", e.Message);
             Assert.AreEqual("the previous model", File.ReadAllText(target));
             CollectionAssert.AreEqual(new[] { target }, Directory.GetFiles(folder));
         }

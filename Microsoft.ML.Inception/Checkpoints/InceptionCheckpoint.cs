@@ -88,11 +88,12 @@ public sealed class InceptionCheckpoint
     /// <summary>Reads a checkpoint file.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The checkpoint.</returns>
-    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file, or the path is a folder; the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, is damaged, holds weights or optimiser state that are not finite, or was written by a newer format version.</exception>
     public static InceptionCheckpoint Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        UserFile.RequireExisting(path, "checkpoint");
         using FileStream stream = File.OpenRead(path);
         return Load(stream, path);
     }
@@ -105,7 +106,8 @@ public sealed class InceptionCheckpoint
 
     /// <summary>Writes the checkpoint to a file; an existing file is replaced only once the new one is complete.</summary>
     /// <param name="path">The file to write.</param>
-    public void Save(string path) => AtomicFile.Write(path, Save);
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
+    public void Save(string path) => AtomicFile.Write(path, "checkpoint", Save);
 
     /// <summary>Writes the checkpoint to a stream.</summary>
     /// <param name="destination">The stream.</param>

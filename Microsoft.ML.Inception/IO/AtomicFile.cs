@@ -6,10 +6,12 @@ namespace Microsoft.ML.Inception;
 /// </summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    /// <summary>Writes <paramref name="path"/>; <paramref name="role"/> names the file in errors ("checkpoint", "ONNX").</summary>
+    public static void Write(string path, string role, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
+        UserFile.RequireNotDirectory(full, role);
         string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -21,10 +23,29 @@ internal static class AtomicFile
 
             File.Move(temporary, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
+        {
+            DeleteIfPresent(temporary);
+
+            // The file system's errors name the temporary file, which the user never asked for.
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw UserFile.WriteFailed(e, full, temporary, role);
+            }
+
+            throw;
+        }
+    }
+
+    private static void DeleteIfPresent(string temporary)
+    {
+        try
         {
             File.Delete(temporary);
-            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Its folder is missing or unwritable: the write failed for that reason, which is the error to report.
         }
     }
 }

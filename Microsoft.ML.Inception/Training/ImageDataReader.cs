@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -18,7 +19,7 @@ internal static class ImageDataReader
     private const int MaxChunkRows = 1024;
     private const long MaxChunkBytes = 64L * 1024 * 1024;
 
-    /// <summary>Why an image file that <see cref="InceptionImageFile.DecodesCompletely"/> rejects is left out.</summary>
+    /// <summary>Why an image file that <see cref="InceptionImageFile.DecodesCompletely(string, long)"/> rejects is left out.</summary>
     private const string IncompleteFile = "The file does not decode completely (it ends early or is damaged); LoadImages would have returned a partly grey picture.";
 
     /// <summary>A temporary column: the greyscale copy of an image for one-channel models.</summary>
@@ -42,12 +43,15 @@ internal static class ImageDataReader
     /// <summary>
     /// Reads every row with a label (rows whose key is missing are skipped and counted). An image that cannot be
     /// loaded either stops the reading with an error naming it or, with <see cref="InceptionInvalidImageHandling.Skip"/>,
-    /// is added to <paramref name="invalid"/> and left out. <paramref name="cancellation"/> is the Fit's (token and
-    /// MLContext); without one, only <see cref="InceptionOptions.CancellationToken"/> stops the reading.
+    /// is added to <paramref name="invalid"/> and left out. With <see cref="InceptionOptions.ImageFolder"/> set, every
+    /// file's header is read first: files above <see cref="InceptionOptions.MaximumImagePixels"/> are handled the same
+    /// way without being decoded, and files with an EXIF orientation are added to <paramref name="turned"/>.
+    /// <paramref name="cancellation"/> is the Fit's (token and MLContext); without one, only
+    /// <see cref="InceptionOptions.CancellationToken"/> stops the reading.
     /// </summary>
     public static LabeledImages Read(
         TransformsCatalog catalog, IDataView data, ImageColumn image, InceptionOptions options, bool isValidationSet,
-        List<InceptionSkippedImage> invalid, out int skipped, FitCancellation? cancellation = null)
+        List<InceptionSkippedImage> invalid, out int skipped, FitCancellation? cancellation = null, ICollection<string>? turned = null)
     {
         cancellation ??= new FitCancellation(options.CancellationToken, host: null);
         string imageColumn = options.ImageColumnName;
@@ -64,25 +68,71 @@ internal static class ImageDataReader
         DataViewSchema.Column label = source.Schema[labelColumn];
         DataViewSchema.Column? name = options.ImageSourceColumnName is string sourceColumn ? source.Schema[sourceColumn] : null;
         DataViewSchema.Column[] columns = name is DataViewSchema.Column n ? [pixels, label, n] : [pixels, label];
+        IReadOnlyDictionary<string, string> refused = image.IsImage && options.ImageFolder is string folder && name is DataViewSchema.Column sources
+            ? CheckHeaders(source, sources, folder, options.MaximumImagePixels, cancellation, turned)
+            : new Dictionary<string, string>();
         int invalidBefore = invalid.Count;
+        if (refused.Count > 0)
+        {
+            // ML.NET's parallel cursor decodes every row's image ahead of this thread, refused ones included: read
+            // through the serial cursor, whose getters decode only the images asked for.
+            return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, cancellation, isValidationSet, invalid, refused, tolerant: true, out skipped);
+        }
+
         try
         {
             // ML.NET decodes images on the worker threads of a parallel cursor: fast, but an unreadable file there
             // surfaces from MoveNext with no file name, and ends the cursor.
-            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, cancellation, isValidationSet, invalid, tolerant: false, out skipped);
+            return ReadRows(source.GetRowCursor(columns), pixels, label, name, image, options, cancellation, isValidationSet, invalid, refused, tolerant: false, out skipped);
         }
         catch (Exception e) when (image.IsImage && e is not OperationCanceledException)
         {
             // Read again through one serial cursor, whose getters decode on this thread, so that each unreadable image
             // is met on its own row: named, and left out if the options say so.
             invalid.RemoveRange(invalidBefore, invalid.Count - invalidBefore);
-            return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, cancellation, isValidationSet, invalid, tolerant: true, out skipped);
+            return ReadRows(source.GetRowCursorSet(columns, 1)[0], pixels, label, name, image, options, cancellation, isValidationSet, invalid, refused, tolerant: true, out skipped);
         }
+    }
+
+    /// <summary>
+    /// Reads the header of every row's file (only the source column is read, so no image is decoded): the files above
+    /// the pixel budget, by source, with the reason; files with an EXIF orientation go to <paramref name="turned"/>.
+    /// </summary>
+    private static Dictionary<string, string> CheckHeaders(
+        IDataView source, DataViewSchema.Column sources, string folder, long maximumPixels, FitCancellation cancellation, ICollection<string>? turned)
+    {
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using DataViewRowCursor cursor = source.GetRowCursor([sources]);
+        ValueGetter<ReadOnlyMemory<char>> getName = cursor.GetGetter<ReadOnlyMemory<char>>(sources);
+        ReadOnlyMemory<char> value = default;
+        while (cursor.MoveNext())
+        {
+            cancellation.ThrowIfCancellationRequested();
+            getName(ref value);
+            string file = value.ToString();
+            if (!seen.Add(file) || ImageHeader.TryRead(Path.Combine(folder, file)) is not ImageHeader header)
+            {
+                continue;
+            }
+
+            if (header.RefusalAbove(maximumPixels) is string refusal)
+            {
+                refused[file] = refusal;
+            }
+            else if (header.IsTurned)
+            {
+                turned?.Add(string.Create(CultureInfo.InvariantCulture, $"'{file}' ({(int)header.Origin})"));
+            }
+        }
+
+        return refused;
     }
 
     private static LabeledImages ReadRows(
         DataViewRowCursor rowCursor, DataViewSchema.Column pixels, DataViewSchema.Column label, DataViewSchema.Column? name, ImageColumn image,
-        InceptionOptions options, FitCancellation cancellation, bool isValidationSet, List<InceptionSkippedImage> invalid, bool tolerant, out int skipped)
+        InceptionOptions options, FitCancellation cancellation, bool isValidationSet, List<InceptionSkippedImage> invalid,
+        IReadOnlyDictionary<string, string> refused, bool tolerant, out int skipped)
     {
         string? folder = options.ImageFolder;
         void Reject(InceptionSkippedImage bad, Exception? error)
@@ -90,7 +140,7 @@ internal static class ImageDataReader
             if (options.InvalidImages == InceptionInvalidImageHandling.Fail)
             {
                 throw new InvalidOperationException(
-                    $"Could not load the image of {bad}. Set {nameof(InceptionOptions.InvalidImages)} to {nameof(InceptionInvalidImageHandling.Skip)} to train on the readable images"
+                    $"Could not load the image of {bad.ToString().TrimEnd('.')}. Set {nameof(InceptionOptions.InvalidImages)} to {nameof(InceptionInvalidImageHandling.Skip)} to train on the readable images"
                     + (name is null ? $", and {nameof(InceptionOptions.ImageSourceColumnName)} to the path column to name the images." : "."),
                     error);
             }
@@ -124,6 +174,17 @@ internal static class ImageDataReader
                 {
                     skipped++;
                     continue;
+                }
+
+                if (refused.Count > 0 && getName is not null)
+                {
+                    // Before getPixels: that is where LoadImages would decode the file and allocate what it declares.
+                    getName(ref nameValue);
+                    if (refused.TryGetValue(nameValue.ToString(), out string? refusal))
+                    {
+                        Reject(new InceptionSkippedImage(position, nameValue.ToString(), refusal, isValidationSet), null);
+                        continue;
+                    }
                 }
 
                 try

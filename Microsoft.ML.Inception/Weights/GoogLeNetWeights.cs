@@ -26,6 +26,7 @@ public static class GoogLeNetWeights
     /// <param name="path">The file to write; an existing file is replaced only once the new one is complete.</param>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
     public static void Save(GoogLeNet network, string path)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -38,7 +39,7 @@ public static class GoogLeNetWeights
     /// <param name="path">The file (its format is recognised from its content).</param>
     /// <returns>What was loaded, adapted, kept fresh or ignored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
-    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file, or the path is a folder; the message names it.</exception>
     /// <exception cref="InvalidDataException">The file is damaged, a PyTorch pickle, in neither format, or holds NaN or infinity (the message names the tensor).</exception>
     /// <exception cref="ArgumentException">The weights do not fit the network; the message lists every missing, unexpected and wrongly shaped tensor. The network is unchanged.</exception>
     public static GoogLeNetWeightsReport Load(GoogLeNet network, string path)

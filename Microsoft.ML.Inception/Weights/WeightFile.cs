@@ -15,16 +15,12 @@ internal static class WeightFile
         Path.GetExtension(path).Equals(SafeTensorsExtension, StringComparison.OrdinalIgnoreCase) ? WeightFileFormat.SafeTensors : WeightFileFormat.TorchSharp;
 
     /// <summary>Reads every tensor of a weight file.</summary>
-    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file, or the path is a folder.</exception>
     /// <exception cref="InvalidDataException">The file is damaged, a pickle, in neither format, or holds NaN or infinity.</exception>
     public static StoredWeights Read(string path, string role)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Could not find the {role} file '{Path.GetFullPath(path)}'.", path);
-        }
-
+        UserFile.RequireExisting(path, role);
         using FileStream stream = File.OpenRead(path);
         return Read(stream, path, FormatFor(path) == WeightFileFormat.SafeTensors);
     }
@@ -76,7 +72,7 @@ internal static class WeightFile
     public static void Write(string path, IReadOnlyList<KeyValuePair<string, StoredTensor>> tensors)
     {
         WeightFileFormat format = FormatFor(path);
-        AtomicFile.Write(path, stream =>
+        AtomicFile.Write(path, "weights", stream =>
         {
             if (format == WeightFileFormat.SafeTensors)
             {

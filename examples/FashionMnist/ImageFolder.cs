@@ -9,9 +9,10 @@ internal sealed record ImageClass(string Name, IReadOnlyList<string> Files);
 /// A folder-per-class tree of images (the example's <c>--data DIR</c>), scanned before anything is trained. Every
 /// subfolder of the root is a class and holds its images at any depth. Files without an image extension and hidden
 /// files and folders (a leading dot: <c>.DS_Store</c>, <c>.ipynb_checkpoints</c>, macOS's <c>._photo.jpg</c>) are
-/// ignored. Every file with an image extension is decoded once (<see cref="InceptionImageFile.DecodesCompletely"/>),
+/// ignored. Every file with an image extension is decoded once (<see cref="InceptionImageFile.DecodesCompletely(string, long)"/>),
 /// and is skipped if that fails: an empty, truncated or mislabelled file would otherwise stop <c>Fit</c> with an
-/// exception that names no file, or (a JPEG cut short after its header) train as a half-grey picture.
+/// exception that names no file, or (a JPEG cut short after its header) train as a half-grey picture, and a file whose
+/// header declares more than 50 megapixels (a decompression bomb) would abort the process when LoadImages decodes it.
 /// </summary>
 internal sealed class ImageFolder
 {
@@ -36,7 +37,7 @@ internal sealed class ImageFolder
     /// <summary>Classes with at least one readable image, in ordinal order of their names; files in ordinal order.</summary>
     public IReadOnlyList<ImageClass> Classes { get; }
 
-    /// <summary>Files with an image extension that SkiaSharp cannot decode completely, relative to the root.</summary>
+    /// <summary>Files with an image extension that SkiaSharp cannot decode completely or that declare more than 50 megapixels, relative to the root.</summary>
     public IReadOnlyList<string> Unreadable { get; }
 
     /// <summary>Class folders whose image files were all unreadable, so they are left out.</summary>
@@ -111,7 +112,7 @@ internal sealed class ImageFolder
         string emptied = EmptiedClasses.Count == 0
             ? string.Empty
             : $"; left out class(es) with no readable image: {string.Join(", ", EmptiedClasses)}";
-        return string.Create(CultureInfo.InvariantCulture, $"skipped {Unreadable.Count} image file(s) in '{Root}' that cannot be decoded (empty, truncated or not an image): {names}{more}{emptied}.");
+        return string.Create(CultureInfo.InvariantCulture, $"skipped {Unreadable.Count} image file(s) in '{Root}' that cannot be decoded (empty, truncated, not an image or over {InceptionImageFile.DefaultMaximumPixels / 1_000_000} megapixels): {names}{more}{emptied}.");
     }
 
     private static IEnumerable<string> VisibleFiles(string directory) =>
