@@ -95,12 +95,18 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 
         TestTimeViews.Require(options.TestTimeAugmentation, image.Height, image.Width);
         TrainingDevice.Require(options.Device);
-        InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
+        (InceptionCheckpoint Checkpoint, CheckpointClassMatch Classes)? resumed = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
+        InceptionCheckpoint? resume = resumed?.Checkpoint;
         StoredWeights? pretrained = options.PretrainedWeights is string weightsPath ? LoadCompatibleWeights(weightsPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
         var cancellation = new FitCancellation(options.CancellationToken, host);
         cancellation.ThrowIfCancellationRequested();
         using IChannel channel = host.Start("Training");
+        if (resumed?.Classes.Note is string classOrder)
+        {
+            channel.Info(MessageSensitivity.UserData, classOrder);
+        }
+
         int? resumedChannels = resume?.Network.InputChannels;
         var invalid = new List<InceptionSkippedImage>();
         using LabeledImages all = ImageDataReader.Read(catalog, input, ReadAs(image, resumedChannels), options, isValidationSet: false, invalid, out int skipped, cancellation);
@@ -145,7 +151,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             using (IProgressChannel progress = host.StartProgressChannel(TrainingProgress.ChannelName))
             {
                 var trainer = new InceptionTrainer(options, channel, seed, cancellation, new TrainingProgress(progress));
-                trained = trainer.Train(train, validation, label.ClassCount, resume, pretrained);
+                trained = trainer.Train(train, validation, label.ClassCount, resume, resumed?.Classes.Rows, pretrained);
             }
 
             using GoogLeNet network = trained.Network;
@@ -220,15 +226,14 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             .GetOutputSchema(inputSchema);
     }
 
-    private InceptionCheckpoint LoadCompatibleCheckpoint(string path, ImageColumn image, LabelColumn label)
+    /// <summary>
+    /// Reads the checkpoint and checks it against the data before any image is read: the same classes by name (in
+    /// another order they are mapped, see <see cref="CheckpointClassMatch"/>), image size and channels.
+    /// </summary>
+    private (InceptionCheckpoint Checkpoint, CheckpointClassMatch Classes) LoadCompatibleCheckpoint(string path, ImageColumn image, LabelColumn label)
     {
         InceptionCheckpoint checkpoint = InceptionCheckpoint.Load(path);
-        if (checkpoint.Network.NumberOfClasses != label.ClassCount)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(InceptionOptions.ResumeFrom),
-                string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.Network.NumberOfClasses} classes, but label column '{options.LabelColumnName}' has {label.ClassCount}."));
-        }
+        CheckpointClassMatch classes = CheckpointClassMatch.Create(checkpoint.ClassNames, label, options.LabelColumnName, path);
 
         if (checkpoint.ImageWidth != image.Width || checkpoint.ImageHeight != image.Height)
         {
@@ -244,7 +249,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
                 string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.Network.InputChannels} channel(s), but column '{options.ImageColumnName}' holds {image.Channels}."));
         }
 
-        return checkpoint;
+        return (checkpoint, classes);
     }
 
     /// <summary>
