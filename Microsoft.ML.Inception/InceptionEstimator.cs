@@ -69,9 +69,17 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
     /// <exception cref="InvalidDataException">A checkpoint or weight file is damaged or holds NaN or infinity.</exception>
     /// <exception cref="OperationCanceledException">
     /// <see cref="InceptionOptions.CancellationToken"/> was cancelled, or the MLContext was (<c>MLContext.CancelExecution()</c>,
-    /// as ML.NET's AutoML does; then with ML.NET's message "Operation was canceled."). Both are checked before every batch
-    /// and while the images are read; nothing is left behind.
+    /// as ML.NET's AutoML does; then with ML.NET's message "Operation was canceled."). Both are checked before every batch,
+    /// while the images are read and while this Fit waits for another; nothing is left behind.
     /// </exception>
+    /// <remarks>
+    /// Fit may be called from several threads at once, on one estimator or on several: one Fit trains at a time in a
+    /// process, and the others wait for it after checking their columns and checkpoint (libtorch's random generator,
+    /// which initialises the weights and draws dropout, is one per process). Each therefore returns exactly the model it
+    /// returns when called alone; with <see cref="InceptionOptions.Seed"/> unset, which seed of the MLContext's sequence
+    /// each concurrent Fit takes depends on which starts first. Other code that draws from TorchSharp's random generator
+    /// while a Fit trains (building a <see cref="GoogLeNet"/>, for example) changes that model.
+    /// </remarks>
     public InceptionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -95,12 +103,27 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 
         TestTimeViews.Require(options.TestTimeAugmentation, image.Height, image.Width);
         TrainingDevice.Require(options.Device);
-        InceptionCheckpoint? resume = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
+        (InceptionCheckpoint Checkpoint, CheckpointClassMatch Classes)? resumed = options.ResumeFrom is string checkpointPath ? LoadCompatibleCheckpoint(checkpointPath, image, label) : null;
+        InceptionCheckpoint? resume = resumed?.Checkpoint;
+        var cancellation = new FitCancellation(options.CancellationToken, host);
+
+        // From here on Fit draws from libtorch's one random generator (the weight file's check builds a network), so it
+        // waits while another Fit in the process trains, on this estimator or another.
+        using ExclusiveTraining.Scope exclusive = ExclusiveTraining.Enter(cancellation, out bool waited);
         StoredWeights? pretrained = options.PretrainedWeights is string weightsPath ? LoadCompatibleWeights(weightsPath, image, label) : null;
         int seed = options.Seed ?? host.Rand.Next();
-        var cancellation = new FitCancellation(options.CancellationToken, host);
         cancellation.ThrowIfCancellationRequested();
         using IChannel channel = host.Start("Training");
+        if (waited)
+        {
+            channel.Info(MessageSensitivity.None, "Another Fit was training in this process; this one waited for it to finish, since both would draw from libtorch's one random generator.");
+        }
+
+        if (resumed?.Classes.Note is string classOrder)
+        {
+            channel.Info(MessageSensitivity.UserData, classOrder);
+        }
+
         int? resumedChannels = resume?.Network.InputChannels;
         var invalid = new List<InceptionSkippedImage>();
         var turned = new List<string>();
@@ -151,7 +174,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             using (IProgressChannel progress = host.StartProgressChannel(TrainingProgress.ChannelName))
             {
                 var trainer = new InceptionTrainer(options, channel, seed, cancellation, new TrainingProgress(progress));
-                trained = trainer.Train(train, validation, label.ClassCount, resume, pretrained);
+                trained = trainer.Train(train, validation, label.ClassCount, resume, resumed?.Classes.Rows, pretrained);
             }
 
             using GoogLeNet network = trained.Network;
@@ -226,15 +249,14 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             .GetOutputSchema(inputSchema);
     }
 
-    private InceptionCheckpoint LoadCompatibleCheckpoint(string path, ImageColumn image, LabelColumn label)
+    /// <summary>
+    /// Reads the checkpoint and checks it against the data before any image is read: the same classes by name (in
+    /// another order they are mapped, see <see cref="CheckpointClassMatch"/>), image size and channels.
+    /// </summary>
+    private (InceptionCheckpoint Checkpoint, CheckpointClassMatch Classes) LoadCompatibleCheckpoint(string path, ImageColumn image, LabelColumn label)
     {
         InceptionCheckpoint checkpoint = InceptionCheckpoint.Load(path);
-        if (checkpoint.Network.NumberOfClasses != label.ClassCount)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(InceptionOptions.ResumeFrom),
-                string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.Network.NumberOfClasses} classes, but label column '{options.LabelColumnName}' has {label.ClassCount}."));
-        }
+        CheckpointClassMatch classes = CheckpointClassMatch.Create(checkpoint.ClassNames, label, options.LabelColumnName, path);
 
         if (checkpoint.ImageWidth != image.Width || checkpoint.ImageHeight != image.Height)
         {
@@ -250,7 +272,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
                 string.Create(CultureInfo.InvariantCulture, $"The checkpoint '{path}' was trained on {checkpoint.Network.InputChannels} channel(s), but column '{options.ImageColumnName}' holds {image.Channels}."));
         }
 
-        return checkpoint;
+        return (checkpoint, classes);
     }
 
     /// <summary>

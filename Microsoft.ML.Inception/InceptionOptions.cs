@@ -204,6 +204,14 @@ public sealed partial class InceptionOptions
     /// A checkpoint file (<see cref="InceptionTransformer.SaveCheckpoint(string)"/>) to resume training from: its weights,
     /// optimiser state, network options, normalisation and epoch count carry on, and <see cref="Epochs"/> more epochs run.
     /// The data must have the checkpoint's classes and image size. The learning-rate schedule spans the new epochs.
+    /// <para>Classes are matched by name: the checkpoint's class names against the label column's key values. Other
+    /// classes (a different set, or another count) fail before any image is read, naming the classes missing from the
+    /// data and those new in it. The same classes numbered in another order (MapValueToKey numbers them by first
+    /// occurrence, so the same images read in another order number them differently) are mapped: the classifier rows of
+    /// <c>fc</c> and of the auxiliary heads, and their optimiser state, are reordered to the label's key order, and the
+    /// log says so; the returned model and its checkpoint use the label's order. A label without key values (keys made
+    /// from numbers with no names) cannot be compared by name: then only the count is checked and the log says that the
+    /// order could not be checked.</para>
     /// </summary>
     /// <value>The default value is <see langword="null"/> (train from scratch). Cannot be combined with <see cref="PretrainedWeights"/>;
     /// <see cref="FineTuning"/> <see cref="InceptionFineTuning.HeadOnly"/> goes on training only the classifier.</value>
@@ -215,8 +223,11 @@ public sealed partial class InceptionOptions
     /// TorchSharp's format (<c>Module.save</c>). Tensors map by name, one to one onto torchvision's names for the
     /// <see cref="GoogLeNetVariant.TorchVision"/> variant, so <see cref="Variant"/> and <see cref="WidthMultiplier"/> must be
     /// those of the network the weights come from. The classifiers (<c>fc</c>, <c>aux1.fc2</c>, <c>aux2.fc2</c>) start afresh
-    /// when the file is for another number of classes (and are loaded when it is for as many, assumed to be the same classes
-    /// in key order); auxiliary classifiers the file lacks start afresh; colour conv1 weights are summed for grey images.
+    /// when the file is for another number of classes, and are loaded when it is for as many: weight files name no classes,
+    /// so they are assumed to be the same classes in key order, which cannot be checked, and the log says that the
+    /// classifiers were kept and why (to go on training a model of your classes with their names checked, use
+    /// <see cref="ResumeFrom"/> with its checkpoint instead); auxiliary classifiers the file lacks start afresh; colour
+    /// conv1 weights are summed for grey images.
     /// Any other mismatch fails before training with an error listing the missing, unexpected and wrongly shaped tensors;
     /// see <see cref="GoogLeNetWeights"/>. Normalisation is still computed from the training data unless
     /// <see cref="NormalizationMean"/> and <see cref="NormalizationStandardDeviation"/> are set.

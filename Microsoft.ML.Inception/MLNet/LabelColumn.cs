@@ -12,6 +12,12 @@ internal sealed record LabelColumn(KeyDataViewType Type, IReadOnlyList<string> C
 
     public int ClassCount => ClassNames.Count;
 
+    /// <summary>
+    /// Whether the key type carries key values (MapValueToKey's), so <see cref="ClassNames"/> are the user's class names;
+    /// without them the names are the key numbers 1 to n, which say nothing about which class each key stands for.
+    /// </summary>
+    public bool HasKeyValues { get; init; }
+
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or not a key type.</exception>
     public static LabelColumn Inspect(DataViewSchema schema, string name)
     {
@@ -21,7 +27,8 @@ internal sealed record LabelColumn(KeyDataViewType Type, IReadOnlyList<string> C
             throw SchemaErrors.Mismatch("label", name, ExpectedType, column.Type);
         }
 
-        return new LabelColumn(key, ClassNamesOf(column, (int)key.Count));
+        bool hasKeyValues = column.Annotations.Schema.GetColumnOrNull(AnnotationKind.KeyValues) is { Type: VectorDataViewType };
+        return new LabelColumn(key, ClassNamesOf(column, (int)key.Count)) { HasKeyValues = hasKeyValues };
     }
 
     private static string[] ClassNamesOf(DataViewSchema.Column column, int count)

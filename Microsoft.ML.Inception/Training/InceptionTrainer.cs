@@ -33,7 +33,13 @@ internal sealed class InceptionTrainer
         this.progress = progress;
     }
 
-    public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume, StoredWeights? pretrained)
+    /// <param name="train">The training images.</param>
+    /// <param name="validation">The validation images, or null.</param>
+    /// <param name="classCount">The number of classes (keys of the label).</param>
+    /// <param name="resume">The checkpoint training goes on from, or null.</param>
+    /// <param name="resumedRows">The checkpoint's classifier row of each key, when the data number its classes in another order; otherwise null.</param>
+    /// <param name="pretrained">The weights training starts from, or null.</param>
+    public TrainedNetwork Train(LabeledImages train, LabeledImages? validation, int classCount, InceptionCheckpoint? resume, ClassifierRows? resumedRows, StoredWeights? pretrained)
     {
         Device device = TrainingDevice.Require(options.Device);
         if (CpuConvolutionCheck.EnsureCorrect() is string workaround)
@@ -57,11 +63,13 @@ internal sealed class InceptionTrainer
                 LoadPretrained(network, pretrained);
             }
 
+            resumedRows?.Reorder(network);
+
             network.BackboneRunning = options.BackboneRunning;
             network.to(device);
             using IDisposable? threads = device.type == DeviceType.CPU ? UseThreads(network, train) : null;
             using IDisposable heap = NativeHeapRetention.Enter();
-            var run = Fit(network, train, validation, mean, std, device, resume);
+            var run = Fit(network, train, validation, mean, std, device, resume, resumedRows);
             network.eval();
             network.to(torch.CPU);
             using var saved = new MemoryStream();
@@ -99,10 +107,19 @@ internal sealed class InceptionTrainer
         {
             channel.Info(MessageSensitivity.None, note);
         }
+
+        // A classifier of the right size is loaded like any other tensor; its rows are classes the file does not name.
+        var keptClassifiers = match.Loaded.Where(l => ClassifierRows.IsPerClass(l.Name) && l.Name.EndsWith(".weight", StringComparison.Ordinal))
+            .Select(l => l.Name[..^".weight".Length]).ToList();
+        if (keptClassifiers.Count > 0)
+        {
+            channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+                $"The file's classifiers ({string.Join(", ", keptClassifiers)}) are for {network.Options.NumberOfClasses} classes, as many as label column '{options.LabelColumnName}' has, so they are kept and key k of the label is taken to be the file's class k; whether they are the same classes in the same order could not be checked, as the file names no classes."));
+        }
     }
 
     private (List<InceptionEpochMetrics> History, int BestEpoch, byte[] OptimizerState) Fit(
-        GoogLeNet network, LabeledImages train, LabeledImages? validation, float[] mean, float[] std, Device device, InceptionCheckpoint? resume)
+        GoogLeNet network, LabeledImages train, LabeledImages? validation, float[] mean, float[] std, Device device, InceptionCheckpoint? resume, ClassifierRows? resumedRows)
     {
         int batchSize = Math.Min(options.BatchSize, train.Count);
         if (batchSize < options.BatchSize)
@@ -120,7 +137,7 @@ internal sealed class InceptionTrainer
         using Tensor stdTensor = torch.tensor(std, device: device).view(1, -1, 1, 1);
         using Tensor labels = torch.tensor(train.Labels, device: device);
         using Tensor? validationLabels = validation is null ? null : torch.tensor(validation.Labels, device: device);
-        using TrainingOptimizer optimizer = TrainingOptimizer.Create(options, network, resume, channel);
+        using TrainingOptimizer optimizer = TrainingOptimizer.Create(options, network, resume, channel, resumedRows);
         bool headOnly = options.EffectiveFineTuning == InceptionFineTuning.HeadOnly;
         using IForwardPass forward = headOnly
             ? new CachedFeatureForwardPass(network, train, validation, meanTensor, stdTensor, device, channel, cancellation)

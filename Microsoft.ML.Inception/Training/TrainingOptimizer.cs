@@ -38,7 +38,12 @@ internal sealed class TrainingOptimizer : IDisposable
     public IReadOnlyList<double> LearningRates => optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
 
     /// <summary>Creates the optimiser, restoring a checkpoint's state when it fits this run's parameters and groups.</summary>
-    public static TrainingOptimizer Create(InceptionOptions options, GoogLeNet network, InceptionCheckpoint? resume, IChannel channel)
+    /// <param name="options">The run's options.</param>
+    /// <param name="network">The network, its classifier rows already in the data's class order.</param>
+    /// <param name="resume">The checkpoint training goes on from, or null.</param>
+    /// <param name="channel">Where to say when the checkpoint's state cannot be restored.</param>
+    /// <param name="resumedRows">The checkpoint's classifier row of each class, when the data number the classes in another order: the restored state of those rows is reordered like the rows.</param>
+    public static TrainingOptimizer Create(InceptionOptions options, GoogLeNet network, InceptionCheckpoint? resume, IChannel channel, ClassifierRows? resumedRows = null)
     {
         var named = network.named_parameters().ToList();
         bool IsClassifier(string name) => ClassifierPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
@@ -67,7 +72,13 @@ internal sealed class TrainingOptimizer : IDisposable
         };
         var result = new TrainingOptimizer(optimizer, groups.Select(g => g.Factor).ToArray(), groups.Sum(g => g.Parameters.Count));
         result.SetLearningRate(options.LearningRate);
-        result.Restore(options, resume, saved, channel);
+        if (result.Restore(options, resume, saved, channel) && resumedRows is not null)
+        {
+            // The optimiser lists its state parameter by parameter, group after group.
+            Dictionary<object, string> names = named.ToDictionary(p => (object)p.parameter, p => p.name, ReferenceEqualityComparer.Instance);
+            result.ReorderClassifierState(groups.SelectMany(g => g.Parameters).Select(p => names[p]).ToList(), resumedRows);
+        }
+
         return result;
     }
 
@@ -139,24 +150,25 @@ internal sealed class TrainingOptimizer : IDisposable
 
     public void Dispose() => optimizer.Dispose();
 
-    private void Restore(InceptionOptions options, InceptionCheckpoint? resume, (string Type, long Groups, long States)? saved, IChannel channel)
+    /// <summary>Loads the checkpoint's optimiser state when it fits this run; returns whether it did.</summary>
+    private bool Restore(InceptionOptions options, InceptionCheckpoint? resume, (string Type, long Groups, long States)? saved, IChannel channel)
     {
         if (resume is null)
         {
-            return;
+            return false;
         }
 
         if (resume.Metadata.Optimizer != options.Optimizer)
         {
             channel.Info(MessageSensitivity.None, $"The checkpoint was trained with {resume.Metadata.Optimizer}, this run uses {options.Optimizer}: the optimiser starts afresh.");
-            return;
+            return false;
         }
 
         if (saved is not (_, long groups, long states) || groups != GroupCount || states != ParameterCount)
         {
             channel.Info(MessageSensitivity.None,
                 $"The checkpoint's optimiser state covers {saved?.States} parameter tensor(s) in {saved?.Groups} group(s), this run trains {ParameterCount} in {GroupCount} (another fine-tuning mode or backbone learning-rate factor): the optimiser starts afresh.");
-            return;
+            return false;
         }
 
         using var reader = new BinaryReader(new MemoryStream(resume.OptimizerState, writable: false));
@@ -168,6 +180,40 @@ internal sealed class TrainingOptimizer : IDisposable
             case AdamW adamW:
                 adamW.load_state_dict(reader);
                 break;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reorders the momentum buffers or Adam moments of the per-class classifier rows, as the rows themselves were.</summary>
+    /// <param name="parameterNames">The name of each parameter, in the order the optimiser lists their state.</param>
+    /// <param name="rows">The new order of the classes.</param>
+    private void ReorderClassifierState(IReadOnlyList<string> parameterNames, ClassifierRows rows)
+    {
+        IList<OptimizerState> states = optimizer switch
+        {
+            SGD sgd => sgd.state_dict().State,
+            AdamW adamW => adamW.state_dict().State,
+            _ => [],
+        };
+        for (int i = 0; i < states.Count; i++)
+        {
+            if (!ClassifierRows.IsPerClass(parameterNames[i]))
+            {
+                continue;
+            }
+
+            switch (states[i])
+            {
+                case SGD.State sgd:
+                    rows.Reorder(sgd.momentum_buffer);
+                    break;
+                case AdamW.State adamW:
+                    rows.Reorder(adamW.exp_avg);
+                    rows.Reorder(adamW.exp_avg_sq);
+                    rows.Reorder(adamW.max_exp_avg_sq);
+                    break;
+            }
         }
     }
 
