@@ -91,6 +91,16 @@ public sealed class AtomicFileTests
         Assert.IsNotNull(new FileInfo(link).LinkTarget, "The link is still a link.");
     }
 
+    [TestMethod]
+    public void Write_WhereNoFileExists_CreatesIt()
+    {
+        string path = Path.Combine(folder, "new.bin");
+
+        AtomicFile.Write(path, stream => stream.Write("new"u8));
+
+        Assert.AreEqual("new", File.ReadAllText(path));
+    }
+
     private static void Save(string save, string path)
     {
         switch (save)

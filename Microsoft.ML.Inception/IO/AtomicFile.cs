@@ -50,8 +50,12 @@ internal static class AtomicFile
     }
 
     /// <summary>The file a chain of symbolic links ends at (which need not exist yet), or <paramref name="path"/> itself when it is not a link.</summary>
-    private static string FinalTarget(string path) =>
-        File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+    private static string FinalTarget(string path)
+    {
+        // LinkTarget is null for a file that is not a link and for a path where nothing exists yet.
+        var file = new FileInfo(path);
+        return file.LinkTarget is null ? path : file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+    }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static UnixFileMode ExistingMode(string path) => File.GetUnixFileMode(path);
