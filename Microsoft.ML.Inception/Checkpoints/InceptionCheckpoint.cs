@@ -35,8 +35,9 @@ public sealed class InceptionCheckpoint
     private const string OptimizerEntry = "optimizer.bin";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    internal InceptionCheckpoint(CheckpointMetadata metadata, byte[] weights, byte[] optimizerState)
+    internal InceptionCheckpoint(CheckpointMetadata metadata, byte[] weights, byte[] optimizerState, string source = "the trained network's checkpoint")
     {
+        Source = source;
         Metadata = metadata;
         Weights = weights;
         OptimizerState = optimizerState;
@@ -62,15 +63,33 @@ public sealed class InceptionCheckpoint
 
     internal CheckpointMetadata Metadata { get; }
 
+    /// <summary>The file the checkpoint was read from as the user named it (or "the stream"), for messages.</summary>
+    internal string Source { get; }
+
     /// <summary>A new network with this checkpoint's options and weights, in eval mode on the CPU; the caller disposes it.</summary>
     /// <returns>The trained network.</returns>
+    /// <exception cref="InvalidDataException">The weights do not fit the network the checkpoint's options describe; the message names the file and the first tensor that differs.</exception>
     public GoogLeNet CreateNetwork()
     {
         var network = new GoogLeNet(Network);
         try
         {
+            // TorchSharp's own error ("Mismatched tensor shape while loading") names neither the file nor the tensor.
+            if (WeightsMismatch(network) is string mismatch)
+            {
+                throw new InvalidDataException($"{Source} is damaged: its {WeightsEntry} does not fit the network its {MetadataEntry} describes ({Network.Variant}, width {Network.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}, {Network.NumberOfClasses} classes, {Network.InputChannels} channel(s)): {mismatch}.");
+            }
+
             using var weights = new MemoryStream(Weights, writable: false);
-            network.load(weights);
+            try
+            {
+                network.load(weights);
+            }
+            catch (ArgumentException e) when (e.Message.Contains("Mismatched tensor shape", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{Source} is damaged: its {WeightsEntry} does not fit the network its {MetadataEntry} describes ({e.Message}).", e);
+            }
+
             network.eval();
             return network;
         }
@@ -82,6 +101,27 @@ public sealed class InceptionCheckpoint
     }
 
     internal byte[] Weights { get; }
+
+    /// <summary>The first tensor of <paramref name="network"/> that the stored weights lack or hold with another type or shape, or one they hold that the network lacks; null when they fit.</summary>
+    private string? WeightsMismatch(GoogLeNet network)
+    {
+        Dictionary<string, TensorHeader> stored = StateDictFormat.Headers(Weights);
+        foreach ((string name, TorchSharp.torch.Tensor tensor) in network.state_dict())
+        {
+            var expected = new TensorHeader(tensor.dtype, tensor.shape);
+            if (!stored.Remove(name, out TensorHeader? header))
+            {
+                return $"it has no tensor '{name}' ({expected})";
+            }
+
+            if (!header.Matches(expected))
+            {
+                return $"it holds tensor '{name}' as {header}, the network as {expected}";
+            }
+        }
+
+        return stored.Keys.FirstOrDefault() is string extra ? $"it holds tensor '{extra}', which the network does not have" : null;
+    }
 
     internal byte[] OptimizerState { get; }
 
@@ -132,20 +172,28 @@ public sealed class InceptionCheckpoint
     /// <summary>The optimiser state may hold up to three tensors per parameter (AdamW: two moments and, with AMSGrad, the maximum second moment).</summary>
     private const int OptimizerStateCopies = 3;
 
+    /// <summary>
+    /// The most bytes <c>checkpoint.json</c> may take: 16 MiB, room for a hundred thousand class names of a hundred
+    /// characters and the metrics of thousands of epochs, where a genuine file takes a few kilobytes.
+    /// </summary>
+    internal const int MaximumMetadataBytes = 16 << 20;
+
     private static InceptionCheckpoint Load(Stream stream, string source)
     {
         ArgumentNullException.ThrowIfNull(stream);
         try
         {
             using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-            ZipArchiveEntry metadataEntry = archive.GetEntry(MetadataEntry)
-                ?? throw new InvalidDataException($"{source} is not an Inception checkpoint: it has no {MetadataEntry}.");
-            CheckpointMetadata metadata;
-            using (Stream json = metadataEntry.Open())
+            ZipEntryNames.RequireUnique(archive, source, "an Inception checkpoint");
+            if (archive.GetEntry(MetadataEntry) is null)
             {
-                metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json)
-                    ?? throw new InvalidDataException($"{source} is not an Inception checkpoint: {MetadataEntry} is empty.");
+                throw new InvalidDataException($"{source} is not an Inception checkpoint: it has no {MetadataEntry}.");
             }
+
+            // Read in whole only up to a bound: a few kilobytes of deflated JSON could otherwise hold a string of gigabytes.
+            byte[] json = ReadEntry(archive, MetadataEntry, source, MaximumMetadataBytes, "a checkpoint's metadata may take");
+            CheckpointMetadata metadata = JsonSerializer.Deserialize<CheckpointMetadata>(json, Json)
+                ?? throw new InvalidDataException($"{source} is not an Inception checkpoint: {MetadataEntry} is empty.");
 
             if (metadata.Format != FormatName)
             {
@@ -158,23 +206,16 @@ public sealed class InceptionCheckpoint
                     $"{source} was written by a newer Microsoft.ML.Inception (checkpoint format version {metadata.Version}); this version reads format {FormatVersion} and older. Update the package to load it."));
             }
 
-            metadata.Network.Validate();
-            if (!Enum.IsDefined(metadata.Optimizer))
+            // Every field, before anything is sized or built from it.
+            if (CheckpointMetadataValidation.Problems(metadata) is { Count: > 0 } problems)
             {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{source} is damaged: it names optimiser {(int)metadata.Optimizer}, which this version does not know."));
-            }
-
-            if (metadata.ClassNames.Count != metadata.Network.NumberOfClasses)
-            {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"{source} is damaged: it names {metadata.ClassNames.Count} classes for a network of {metadata.Network.NumberOfClasses}."));
+                throw new InvalidDataException($"{source} is damaged: its {MetadataEntry} is not valid: {string.Join("; ", problems)}.");
             }
 
             // A checkpoint is data from anywhere: its entries may unpack only to what a network of its (validated)
             // options can need, so a crafted archive cannot make this allocate gigabytes.
             long weightsLimit = MaximumWeightsBytes(metadata.Network);
-            byte[] weights = ReadEntry(archive, WeightsEntry, source, weightsLimit);
+            byte[] weights = ReadEntry(archive, WeightsEntry, source, weightsLimit, "a network with its options needs");
 
             // Nor may a tensor header within them claim more than the bytes there: TorchSharp allocates from it.
             if (StateDictFormat.Problem(weights, out string? nonFiniteWeight) is string problem)
@@ -182,8 +223,14 @@ public sealed class InceptionCheckpoint
                 throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {WeightsEntry} {problem}.");
             }
 
+            // The classifier decides the network's size: a class count other than its rows is refused before a network is built.
+            if (CheckpointMetadataValidation.ClassifierProblem(StateDictFormat.Headers(weights), metadata.Network.NumberOfClasses, WeightsEntry) is string classifier)
+            {
+                throw new InvalidDataException($"{source} is damaged: {classifier}.");
+            }
+
             // The same holds for the optimiser state, whose every tensor must also have the shape of its parameter.
-            byte[] optimizerState = ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit);
+            byte[] optimizerState = ReadEntry(archive, OptimizerEntry, source, OptimizerStateCopies * weightsLimit, "a network with its options needs");
             if (OptimizerStateFormat.Problem(optimizerState, metadata.Optimizer, weights, out string? nonFiniteState) is string optimizerProblem)
             {
                 throw new InvalidDataException($"{source} is damaged or not a checkpoint of this library: its {OptimizerEntry} {optimizerProblem}.");
@@ -198,7 +245,7 @@ public sealed class InceptionCheckpoint
                 throw new InvalidDataException($"{source} holds values that are not finite (NaN or infinity): {nonFinite}. It cannot be resumed; use a checkpoint saved before training went wrong.");
             }
 
-            return new InceptionCheckpoint(metadata, weights, optimizerState);
+            return new InceptionCheckpoint(metadata, weights, optimizerState, source);
         }
         catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException or NotSupportedException)
         {
@@ -219,12 +266,12 @@ public sealed class InceptionCheckpoint
         (2 * sizeof(float) * ModelSummary.Create(network, 224, 224).Layers.Sum(l => l.Parameters)) + (1L << 20);
 
     /// <summary>Reads an entry of at most <paramref name="limit"/> bytes, checking both the size the archive declares and the bytes it really unpacks.</summary>
-    private static byte[] ReadEntry(ZipArchive archive, string name, string source, long limit)
+    private static byte[] ReadEntry(ZipArchive archive, string name, string source, long limit, string limitReason)
     {
         ZipArchiveEntry entry = archive.GetEntry(name)
             ?? throw new InvalidDataException($"{source} is not a complete Inception checkpoint: it has no {name}.");
         InvalidDataException TooLarge(long size) => new(string.Create(CultureInfo.InvariantCulture,
-            $"{source} is damaged or not a checkpoint of this library: its {name} unpacks to {size:N0} bytes or more, and a network with its options needs at most {limit:N0}."));
+            $"{source} is damaged or not a checkpoint of this library: its {name} unpacks to {size:N0} bytes or more, and {limitReason} at most {limit:N0}."));
         if (entry.Length > limit)
         {
             throw TooLarge(entry.Length);

@@ -42,6 +42,23 @@ internal static class StateDictFormat
             : string.Create(CultureInfo.InvariantCulture, $"has {reader.Remaining:N0} bytes after its last tensor");
     }
 
+    /// <summary>Every tensor's name and header, in the order stored; <paramref name="data"/> must have passed <see cref="Problem"/>.</summary>
+    /// <param name="data">A state_dict that <see cref="Problem"/> found readable.</param>
+    public static Dictionary<string, TensorHeader> Headers(ReadOnlySpan<byte> data)
+    {
+        var reader = new TorchSharpReader(data);
+        var headers = new Dictionary<string, TensorHeader>(StringComparer.Ordinal);
+        if (TryReadCount(ref reader, out long count))
+        {
+            for (long entry = 0; entry < count && TryReadEntry(ref reader, entry, count, out string name, out TensorHeader? tensor, out _); entry++)
+            {
+                headers[name] = tensor;
+            }
+        }
+
+        return headers;
+    }
+
     /// <summary>Reads the number of entries at the start of a state_dict, which cannot exceed its bytes.</summary>
     public static bool TryReadCount(ref TorchSharpReader reader, out long count) =>
         reader.TryReadNumber(out count) && count <= reader.Remaining;

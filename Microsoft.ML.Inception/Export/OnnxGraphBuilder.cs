@@ -105,6 +105,8 @@ internal sealed class OnnxGraphBuilder
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = MLDomain, Version = MLOpset });
         }
 
+        // A server checks it before loading a model it did not train (InceptionModel.Verify).
+        OnnxModelHash.Record(model);
         return model.ToByteArray();
     }
 

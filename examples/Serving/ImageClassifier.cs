@@ -50,15 +50,18 @@ internal static class ImageClassifier
             model = model.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(model.Transform(noRows)));
         }
 
-        // OwnsTransformer = false: ML.NET's engine otherwise disposes the model with itself, and a loaded model's ONNX
-        // Runtime session with it (dotnet/machinelearning#5945), so the model could not score again.
-        using PredictionEngine<ImageInput, ImagePrediction> engine =
-            ml.Model.CreatePredictionEngine<ImageInput, ImagePrediction>(model, new PredictionEngineOptions { OwnsTransformer = false });
-        foreach (string path in paths)
+        // The images are scored on several threads, as a server scores requests: a PredictionEngine is not thread-safe
+        // (one shared by threads crashes the process), so each call takes an engine of its own from a pool. The pool
+        // creates them with OwnsTransformer = false: an engine otherwise disposes the model with itself, and a loaded
+        // model's ONNX Runtime session with it (dotnet/machinelearning#5945), so the model could not score again.
+        using var engines = new ScoringEnginePool<ImageInput, ImagePrediction>(ml, model);
+        var predictions = new ImagePrediction[paths.Count];
+
+        // A full path: LoadImages combines the folder it was trained with and the path, and a full path wins.
+        Parallel.For(0, paths.Count, i => predictions[i] = engines.Predict(new ImageInput { ImagePath = Path.GetFullPath(paths[i], folder.FullName) }));
+        for (int i = 0; i < paths.Count; i++)
         {
-            // A full path: LoadImages combines the folder it was trained with and the path, and a full path wins.
-            ImagePrediction prediction = engine.Predict(new ImageInput { ImagePath = Path.GetFullPath(path, folder.FullName) });
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}\t{prediction.PredictedLabel}\t{prediction.Score.Max():R}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{paths[i]}\t{predictions[i].PredictedLabel}\t{predictions[i].Score.Max():R}"));
         }
 
         return 0;
