@@ -42,6 +42,9 @@ namespace Microsoft.ML.Inception;
 /// </remarks>
 public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 {
+    private static string ListClasses(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(12)) + (names.Count > 12 ? $" and {names.Count - 12} more" : string.Empty);
+
     private readonly TransformsCatalog catalog;
     private readonly IHost host;
     private readonly InceptionOptions options;
@@ -98,6 +101,15 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
                 throw new ArgumentOutOfRangeException(
                     "inputSchema",
                     $"Schema mismatch for label column '{options.LabelColumnName}' in {nameof(InceptionOptions.ValidationSet)}: expected {label.Type}, got {validationLabel.Type}");
+            }
+
+            // Keys are compared as numbers: a validation set whose MapValueToKey numbered the classes in another order
+            // would be scored against the wrong classes without an error.
+            if (label.HasKeyValues && validationLabel.HasKeyValues && !label.ClassNames.SequenceEqual(validationLabel.ClassNames, StringComparer.Ordinal))
+            {
+                throw new ArgumentOutOfRangeException(
+                    "inputSchema",
+                    $"Schema mismatch for label column '{options.LabelColumnName}' in {nameof(InceptionOptions.ValidationSet)}: its key values name other classes or the same in another order (training: {ListClasses(label.ClassNames)}; validation: {ListClasses(validationLabel.ClassNames)}). Fit one MapValueToKey transformer and apply it to both data views.");
             }
         }
 

@@ -177,7 +177,7 @@ public sealed partial class InceptionOptions
     /// different counts differ in their last bits (sums in another order); the same count and seed train the same model.
     /// </summary>
     /// <value>
-    /// The default value is <see langword="null"/>: one thread for networks below 100 million multiply-adds per image (the
+    /// The default value is <see langword="null"/>: one thread for networks below 50 million multiply-adds per image (the
     /// width-reduced networks at small image sizes, such as the Fashion-MNIST example's), where one thread trained faster
     /// than several on a quiet machine and several times faster on a busy one; otherwise libtorch's count
     /// (<c>torch.get_num_threads()</c>: the physical cores unless the program set another). Must be at least 1 when set.

@@ -129,6 +129,24 @@ public sealed class InceptionEstimatorErrorTests
     }
 
     [TestMethod]
+    public void Fit_ValidationSetWithItsOwnKeyOrder_SchemaMismatchBeforeTraining()
+    {
+        // The validation set's MapValueToKey, fitted on its own rows read in reverse, numbers the digits 9..0.
+        var rows = DigitImages.Train.GroupBy(r => r.Label).SelectMany(g => g.Take(2)).ToList();
+        IDataView reversed = Ml.Data.LoadFromEnumerable(Enumerable.Reverse(rows).ToList());
+        IDataView validation = DigitsPipeline.Preprocessing(Ml).Fit(reversed).Transform(reversed);
+        InceptionOptions options = DigitsPipeline.QuickOptions();
+        options.ValidationSet = validation;
+        bool trained = false;
+        options.EpochCompleted = _ => trained = true;
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => DigitsPipeline.Create(Ml, options).Fit(Ml.Data.LoadFromEnumerable(rows)));
+
+        StringAssert.Contains(e.Message, "Schema mismatch for label column 'Label' in ValidationSet: its key values name other classes or the same in another order (training: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9; validation: 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)");
+        Assert.IsFalse(trained);
+    }
+
+    [TestMethod]
     public void Fit_LossDiverges_StopsAndSuggestsALowerLearningRate()
     {
         InceptionOptions options = DigitsPipeline.QuickOptions();

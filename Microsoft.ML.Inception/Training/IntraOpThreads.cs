@@ -11,18 +11,18 @@ namespace Microsoft.ML.Inception;
 /// A training step of a width-reduced GoogLeNet at a small image size is thousands of operations of a few microseconds
 /// each; every one split between threads pays a fork and a join, and where another process holds a core the join waits
 /// for a thread that is not running. Measured side by side on the project's 2-vCPU machine (BENCHMARKS.md, "Intra-op
-/// threads"), one thread trained the main example's network (5.6 million multiply-adds per image) 1.6x as fast as two on a
-/// quiet machine and 3-4x as fast next to busy processes, whatever OpenMP's spin count; from about 120 million
-/// multiply-adds per image (the full-width network from 64 px) two threads were faster on a quiet machine.
-/// <see cref="SingleThreadBelow"/> sits between the two. The count is process-wide in libtorch: it is set when a
-/// <c>Fit</c> starts and the count from before the first one comes back when the last one running ends. The choice depends
-/// only on the options and the network, never on timing, so the same seed still trains the same model; a different
+/// threads and the native heap" and "OpenMP"): one thread trained the main example's network (5.6 million multiply-adds
+/// per image) 1.47x as fast as two on a quiet machine and 3x as fast next to two busy processes; at 21 million one thread
+/// was still 1.19x faster on a quiet machine, and from 74 million (width 0.5 at 96 px, the full width at 64 px) two
+/// threads were faster, 1.13-1.72x. <see cref="SingleThreadBelow"/> sits between them. The count is process-wide in libtorch: it is set
+/// when a <c>Fit</c> starts and the count from before the first one comes back when the last one running ends. The choice
+/// depends only on the options and the network, never on timing, so the same seed still trains the same model; a different
 /// thread count sums in another order, so models trained with different counts differ in their last bits.
 /// </remarks>
 internal static class IntraOpThreads
 {
     /// <summary>Networks below this many multiply-adds per image train on one intra-op thread unless the options say otherwise.</summary>
-    public const long SingleThreadBelow = 100_000_000;
+    public const long SingleThreadBelow = 50_000_000;
 
     private static readonly Lock Gate = new();
     private static int active;

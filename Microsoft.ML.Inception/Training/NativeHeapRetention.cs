@@ -13,18 +13,19 @@ namespace Microsoft.ML.Inception;
 /// page. Convolutions without oneDNN (which the library turns off where oneDNN is wrong, see
 /// <see cref="CpuConvolutionCheck"/>) unfold a whole batch into one such buffer at every layer, forward and backward: with
 /// colour images from about 96 px these are tens of MiB, and on the project's 2-vCPU virtual machine the page faults cost
-/// more than the arithmetic (a training step of the full network at 224 px ran 1.4-2.7x faster without them; BENCHMARKS.md,
-/// "Native heap"). PyTorch's performance guide recommends jemalloc or tcmalloc for the same reason; a library cannot
+/// more than the arithmetic (training steps ran 1.8-3.6x faster without them: the full network at 224 px, width 0.5 at 128 px,
+/// width 0.25 at 96 px; BENCHMARKS.md, "Intra-op threads and the native heap"). PyTorch's performance guide recommends jemalloc or tcmalloc for the same reason; a library cannot
 /// choose the process's allocator, but it can tell glibc (<c>mallopt</c>) not to map large blocks separately
 /// (<c>M_MMAP_MAX</c> = 0) and to keep up to <see cref="TrimThreshold"/> of freed memory at the top of the heap
 /// (<c>M_TRIM_THRESHOLD</c>), so that the next step reuses pages that are already mapped.
 /// </para>
 /// <para>
 /// The settings are process-wide. They apply from the first <c>Fit</c> that starts until the last one running ends; then
-/// glibc's own values come back and <c>malloc_trim(0)</c> returns the freed memory to the system, so a process that only
+/// glibc's defaults for the two parameters come back and <c>malloc_trim(0)</c> returns the freed memory to the system, so a process that only
 /// scores afterwards does not keep training's peak. Nothing is changed where the user tuned glibc's allocator
 /// (<c>GLIBC_TUNABLES</c> naming <c>glibc.malloc</c>, or the <c>MALLOC_MMAP_MAX_</c>, <c>MALLOC_MMAP_THRESHOLD_</c>,
-/// <c>MALLOC_TRIM_THRESHOLD_</c> variables), nor outside Linux with glibc (musl, Windows, macOS).
+/// <c>MALLOC_TRIM_THRESHOLD_</c> variables), nor outside Linux with glibc (musl, Windows, macOS). glibc stops moving its
+/// mmap threshold with the sizes freed once <c>mallopt</c> has been called, so after <c>Fit</c> it stays where it was.
 /// </para>
 /// </remarks>
 internal static partial class NativeHeapRetention

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -18,8 +17,6 @@ internal static class OpenMpWaiting
 {
     /// <summary>The command-line flag that makes this program a measuring child: <c>--openmp-child --threads N [--quick]</c>.</summary>
     public const string ChildFlag = "--openmp-child";
-
-    private const string ResultPrefix = "training images/s: ";
 
     /// <summary>One way of waiting: the variables given to the child (null: not set) and its intra-op threads.</summary>
     public sealed record Setting(string Name, string? SpinCount, string? WaitPolicy, int Threads);
@@ -97,7 +94,7 @@ internal static class OpenMpWaiting
         int threads = threadsIndex >= 0 ? int.Parse(args[threadsIndex + 1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
         TorchSharp.torch.set_num_threads(threads);
         NetworkThroughput.Result r = NetworkThroughput.Measure(Network(args.Contains("--quick")), warmup: 1, repeats: args.Contains("--quick") ? 2 : 5);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultPrefix}{r.TrainImagesPerSecond:R}"));
+        MeasuringChild.Report(r.TrainImagesPerSecond);
     }
 
     public static string Report(Measurement m)
@@ -134,46 +131,15 @@ internal static class OpenMpWaiting
     /// <summary>Runs this program as a measuring child with exactly the setting's OpenMP variables.</summary>
     private static (double ImagesPerSecond, string LibGompRead) RunChild(Setting setting, bool quick)
     {
-        string self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        string[] arguments = [ChildFlag, "--threads", setting.Threads.ToString(CultureInfo.InvariantCulture), .. quick ? new[] { "--quick" } : []];
+        var environment = new Dictionary<string, string?>
         {
-            // Started as "dotnet Benchmarks.dll": the child needs the assembly too.
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        }
-
-        start.ArgumentList.Add(ChildFlag);
-        start.ArgumentList.Add("--threads");
-        start.ArgumentList.Add(setting.Threads.ToString(CultureInfo.InvariantCulture));
-        if (quick)
-        {
-            start.ArgumentList.Add("--quick");
-        }
-
-        start.Environment.Remove(OpenMpSpinCount.SpinCountVariable);
-        start.Environment.Remove(OpenMpSpinCount.WaitPolicyVariable);
-        if (setting.SpinCount is string spin)
-        {
-            start.Environment[OpenMpSpinCount.SpinCountVariable] = spin;
-        }
-
-        if (setting.WaitPolicy is string policy)
-        {
-            start.Environment[OpenMpSpinCount.WaitPolicyVariable] = policy;
-        }
-
-        start.Environment["OMP_DISPLAY_ENV"] = "VERBOSE";
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"The measuring child for '{setting.Name}' exited with {process.ExitCode}:\n{output}\n{error.Result}");
-        }
-
-        string line = output.Split('\n').Single(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
-        return (double.Parse(line[ResultPrefix.Length..], CultureInfo.InvariantCulture), LibGompRead(error.Result));
+            [OpenMpSpinCount.SpinCountVariable] = setting.SpinCount,
+            [OpenMpSpinCount.WaitPolicyVariable] = setting.WaitPolicy,
+            ["OMP_DISPLAY_ENV"] = "VERBOSE",
+        };
+        (double imagesPerSecond, string error) = MeasuringChild.Run(setting.Name, arguments, environment);
+        return (imagesPerSecond, LibGompRead(error));
     }
 
     /// <summary>GOMP_SPINCOUNT and OMP_WAIT_POLICY as libgomp printed them at start-up.</summary>

@@ -21,6 +21,13 @@ if (args.Length > 0 && args[0] == OpenMpWaiting.ChildFlag)
     return 0;
 }
 
+// A measuring child of the intra-op threads benchmark: one network, thread count and heap setting in a fresh process.
+if (args.Length > 0 && args[0] == ThreadsAndHeap.ChildFlag)
+{
+    ThreadsAndHeap.RunChild(args);
+    return 0;
+}
+
 // As in an application, the library is loaded before libtorch, so its OpenMP default (OpenMpSpinCount) applies to
 // every benchmark; torch.set_num_threads below would otherwise load libtorch first.
 Console.WriteLine($"OpenMP: {OpenMpSpinCount.State}");

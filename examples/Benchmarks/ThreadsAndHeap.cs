@@ -31,50 +31,65 @@ internal static class ThreadsAndHeap
             new(GoogLeNetVariant.TorchVision, 1.0, 224, 16, Forward: false),
         ];
 
-    /// <summary>Every case with every setting, rounds interleaved so that a change in the machine's load hits all alike.</summary>
+    /// <summary>The command-line flag that makes this program a measuring child: <c>--intraop-child CASE THREADS RETAINED [--quick]</c>.</summary>
+    public const string ChildFlag = "--intraop-child";
+
+    /// <summary>
+    /// Every case with every setting, each in a fresh child process (glibc's allocator keeps what a retained heap changed,
+    /// and libtorch its thread pool), rounds interleaved so that a change in the machine's load hits all alike.
+    /// </summary>
     public static Measurement Measure(int threads, bool quick)
     {
-        int rounds = quick ? 1 : 2;
+        int rounds = quick ? 1 : 3;
         int repeats = quick ? 2 : 3;
-        int before = torch.get_num_threads();
-        var rates = new Dictionary<NetworkThroughput.Case, Dictionary<(int, bool), List<double>>>();
-        var multiplyAdds = new Dictionary<NetworkThroughput.Case, long>();
-        try
+        IReadOnlyList<NetworkThroughput.Case> cases = Cases(quick);
+        var rates = cases.ToDictionary(c => c, _ => new Dictionary<(int, bool), List<double>>());
+        var multiplyAdds = cases.ToDictionary(c => c, MultiplyAdds);
+        for (int round = 1; round <= rounds; round++)
         {
-            for (int round = 1; round <= rounds; round++)
+            for (int i = 0; i < cases.Count; i++)
             {
-                foreach (NetworkThroughput.Case c in Cases(quick))
+                NetworkThroughput.Case c = cases[i];
+                foreach (int t in new[] { 1, threads }.Distinct())
                 {
-                    foreach (int t in new[] { 1, threads }.Distinct())
+                    foreach (bool retained in new[] { false, true })
                     {
-                        foreach (bool retained in new[] { false, true })
-                        {
-                            torch.set_num_threads(t);
-                            using IDisposable? heap = retained ? NativeHeapRetention.Enter() : null;
-                            NetworkThroughput.Result r = NetworkThroughput.Measure(c, warmup: 1, repeats: repeats);
-                            multiplyAdds[c] = r.MultiplyAdds;
-                            Dictionary<(int, bool), List<double>> byCase = rates.TryGetValue(c, out var found) ? found : rates[c] = [];
-                            (byCase.TryGetValue((t, retained), out var list) ? list : byCase[(t, retained)] = []).Add(r.TrainImagesPerSecond);
-                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                                $"  round {round}, width {c.Width}, {c.Channels}x{c.Size}x{c.Size}, batch {c.Batch}, {t} thread(s), heap {(retained ? "retained" : "glibc's default")}: {r.TrainImagesPerSecond:F1} images/s"));
-                        }
+                        string[] arguments = [ChildFlag, Invariant(i), Invariant(t), retained ? "1" : "0", Invariant(repeats), .. quick ? new[] { "--quick" } : []];
+                        (double imagesPerSecond, _) = MeasuringChild.Run($"case {i}, {t} thread(s)", arguments, new Dictionary<string, string?>());
+                        (rates[c].TryGetValue((t, retained), out var list) ? list : rates[c][(t, retained)] = []).Add(imagesPerSecond);
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  round {round}, width {c.Width}, {c.Channels}x{c.Size}x{c.Size}, batch {c.Batch}, {t} thread(s), heap {(retained ? "retained" : "glibc's default")}: {imagesPerSecond:F1} images/s"));
                     }
                 }
             }
         }
-        finally
-        {
-            torch.set_num_threads(before);
-        }
 
-        return new Measurement(Cases(quick).Select(c => new Row(c, multiplyAdds[c], rates[c])).ToList(), threads, rounds, repeats);
+        return new Measurement(cases.Select(c => new Row(c, multiplyAdds[c], rates[c])).ToList(), threads, rounds, repeats);
     }
+
+    /// <summary>The child's work: one case on the given threads, with or without the retained heap; prints images/s.</summary>
+    public static void RunChild(string[] args)
+    {
+        NetworkThroughput.Case c = Cases(args.Contains("--quick"))[int.Parse(args[1], CultureInfo.InvariantCulture)];
+        torch.set_num_threads(int.Parse(args[2], CultureInfo.InvariantCulture));
+        using IDisposable? heap = args[3] == "1" ? NativeHeapRetention.Enter() : null;
+        NetworkThroughput.Result r = NetworkThroughput.Measure(c, warmup: 1, repeats: int.Parse(args[4], CultureInfo.InvariantCulture));
+        MeasuringChild.Report(r.TrainImagesPerSecond);
+    }
+
+    private static long MultiplyAdds(NetworkThroughput.Case c)
+    {
+        using var network = new GoogLeNet(new GoogLeNetOptions { Variant = c.Variant, WidthMultiplier = c.Width, NumberOfClasses = 10, InputChannels = c.Channels });
+        return network.Summarize(c.Size, c.Size).TotalMultiplyAdds;
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public static string Report(Measurement m)
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(c, $"Training steps (TorchVision variant, auxiliary heads, backward, SGD with momentum, channels-last) on random inputs, the median of {m.Repeats} timed steps after 1 warm-up step, the fastest of {m.Rounds} round(s); every setting of a network measured in the same process, one after another. *Retained heap*: what `Fit` does on Linux with glibc (`mallopt`: large blocks stay in the heap instead of a fresh `mmap` each, freed memory up to {NativeHeapRetention.TrimThreshold / (1 << 20)} MiB kept; glibc's own settings and `malloc_trim` after the last `Fit`). `Fit` trains on one thread below {IntraOpThreads.SingleThreadBelow / 1_000_000} million multiply-adds per image and on libtorch's count ({m.Threads} here) from there (`InceptionOptions.IntraOpThreads` chooses otherwise); the column it uses is in bold.").AppendLine();
+        text.AppendLine(c, $"Training steps (TorchVision variant, auxiliary heads, backward, SGD with momentum, channels-last) on random inputs, the median of {m.Repeats} timed steps after 1 warm-up step, the fastest of {m.Rounds} round(s); each setting in a fresh child process (a retained heap leaves glibc's allocator changed, and libtorch keeps its thread pool), the rounds interleaved. *Retained heap*: what `Fit` does on Linux with glibc (`mallopt`: large blocks stay in the heap instead of a fresh `mmap` each, freed memory up to {NativeHeapRetention.TrimThreshold / (1 << 20)} MiB kept; glibc's own settings and `malloc_trim` after the last `Fit`). `Fit` trains on one thread below {IntraOpThreads.SingleThreadBelow / 1_000_000} million multiply-adds per image and on libtorch's count ({m.Threads} here) from there (`InceptionOptions.IntraOpThreads` chooses otherwise); the column it uses is in bold.").AppendLine();
         bool two = m.Threads != 1;
         text.AppendLine(two
             ? $"| network | multiply-adds per image | 1 thread, glibc's default | 1 thread, retained heap | {m.Threads} threads, glibc's default | {m.Threads} threads, retained heap | Fit's choice against {m.Threads} threads with glibc's default (before) |"
