@@ -92,7 +92,7 @@ public static class InceptionModel
 
         using MemoryStream? copy = keep ? new MemoryStream((int)entry.Length) : null;
         byte[] buffer = new byte[81920];
-        uint crc = 0;
+        var crc = new System.IO.Hashing.Crc32();
         long length = 0;
         try
         {
@@ -106,7 +106,7 @@ public static class InceptionModel
                     break;
                 }
 
-                crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                crc.Append(buffer.AsSpan(0, read));
                 copy?.Write(buffer, 0, read);
             }
         }
@@ -121,9 +121,9 @@ public static class InceptionModel
             throw new InvalidDataException(Problem($"unpacks to {(length > entry.Length ? "more than" : "only")} {length:N0} bytes where the zip records {entry.Length:N0}"));
         }
 
-        if (crc != entry.Crc32)
+        if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
         {
-            throw new InvalidDataException(Problem($"is damaged: its bytes have CRC-32 {crc:x8}, the zip records {entry.Crc32:x8}"));
+            throw new InvalidDataException(Problem($"is damaged: its bytes have CRC-32 {crc.GetCurrentHashAsUInt32():x8}, the zip records {entry.Crc32:x8}"));
         }
 
         total += length;

@@ -10,17 +10,6 @@ namespace Microsoft.ML.Inception.Tests.Data;
 /// </summary>
 internal static class CraftedImageFiles
 {
-    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
-    {
-        uint c = (uint)n;
-        for (int k = 0; k < 8; k++)
-        {
-            c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        }
-
-        return c;
-    }).ToArray();
-
     /// <summary>
     /// An 8-bit grey PNG whose IHDR declares <paramref name="width"/> x <paramref name="height"/> pixels but whose IDAT
     /// holds only the first <paramref name="rows"/> rows (black): a valid header with correct CRCs and a valid zlib
@@ -108,14 +97,5 @@ internal static class CraftedImageFiles
     }
 
     /// <summary>The CRC-32 of PNG chunks (ISO 3309, as zlib's crc32).</summary>
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        uint c = 0xFFFFFFFFu;
-        foreach (byte b in bytes)
-        {
-            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-        }
-
-        return c ^ 0xFFFFFFFFu;
-    }
+    private static uint Crc32(ReadOnlySpan<byte> bytes) => System.IO.Hashing.Crc32.HashToUInt32(bytes);
 }
