@@ -47,16 +47,4 @@ public sealed class TorchSharpStateDictFormatTests
 
         StringAssert.Contains(e.Message, "'half.dat' is not a TorchSharp weight file (Module.save)");
     }
-
-    [TestMethod]
-    public void Read_PyTorchPickle_IsRefusedWithTheSafeTensorsWayOut()
-    {
-        // What torch.save writes with pickle protocol 2 (the legacy format) begins like this.
-        using var pickle = new MemoryStream([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E, 0x80, 0x02, 0x4D]);
-
-        var e = Assert.ThrowsExactly<InvalidDataException>(() => WeightFile.Read(pickle, "googlenet.pth", safeTensorsExpected: false));
-
-        StringAssert.Contains(e.Message, "'googlenet.pth' looks like a PyTorch file written by torch.save (a pickle), which can run code when it is loaded and is not read here");
-        StringAssert.Contains(e.Message, "save_file(model.state_dict(), \"weights.safetensors\")");
-    }
 }

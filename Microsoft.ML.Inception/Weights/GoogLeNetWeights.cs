@@ -57,7 +57,12 @@ public static class GoogLeNetWeights
     }
 
     internal static GoogLeNetWeightsReport Report(GoogLeNetWeightMatch match) => new(
-        match.File.Format == WeightFileFormat.SafeTensors ? "safetensors" : "TorchSharp",
+        match.File.Format switch
+        {
+            WeightFileFormat.SafeTensors => "safetensors",
+            WeightFileFormat.PyTorch => "PyTorch",
+            _ => "TorchSharp",
+        },
         match.Loaded.Select(l => l.Name).ToList(),
         match.Reinitialized,
         match.Ignored,

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Inception;
 
 /// <summary>What <see cref="GoogLeNetWeights.Load(GoogLeNet, string)"/> did with the tensors of a weight file.</summary>
-/// <param name="Format">The file's format: "safetensors" or "TorchSharp".</param>
+/// <param name="Format">The file's format: "safetensors", "TorchSharp" or "PyTorch" (torch.save's <c>.pth</c>/<c>.pt</c>).</param>
 /// <param name="LoadedTensors">Names of the network's tensors that received the file's values.</param>
 /// <param name="ReinitializedTensors">
 /// Names of the network's tensors left freshly initialised: the classifiers (<c>fc</c>, <c>aux1.fc2</c>, <c>aux2.fc2</c>)

@@ -4,8 +4,9 @@ namespace Microsoft.ML.Inception;
 
 /// <summary>
 /// Weight files on disk: the format is chosen by the extension when writing (<c>.safetensors</c>, anything else
-/// TorchSharp's) and recognised from the content when reading. PyTorch's pickle files (<c>torch.save</c>) are refused:
-/// unpickling can run arbitrary code.
+/// TorchSharp's) and recognised from the content when reading: safetensors, TorchSharp's format, or a state dict saved
+/// by <c>torch.save</c> (a zip, read by <see cref="PyTorchCheckpointFormat"/> without running its pickle; the legacy
+/// pre-1.6 pickle format is refused).
 /// </summary>
 internal static class WeightFile
 {
@@ -16,7 +17,7 @@ internal static class WeightFile
 
     /// <summary>Reads every tensor of a weight file.</summary>
     /// <exception cref="FileNotFoundException">There is no such file, or the path is a folder.</exception>
-    /// <exception cref="InvalidDataException">The file is damaged, a pickle, in neither format, or holds NaN or infinity.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, in none of the formats (or PyTorch's legacy one), refers to a Python global a state dict does not need, or holds NaN or infinity.</exception>
     public static StoredWeights Read(string path, string role)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -54,17 +55,19 @@ internal static class WeightFile
             return SafeTensorsFormat.Read(stream, source);
         }
 
-        bool zip = start.StartsWith("PK\u0003\u0004"u8);
-        bool pickle = start.Length >= 2 && start[0] == 0x80 && start[1] is >= 2 and <= 5;
+        if (PyTorchCheckpointFormat.LooksLike(start))
+        {
+            return PyTorchCheckpointFormat.Read(stream, source);
+        }
+
         try
         {
             return TorchSharpStateDictFormat.Read(stream, source);
         }
-        catch (InvalidDataException) when (zip || pickle)
+        catch (InvalidDataException) when (PyTorchCheckpointFormat.LooksLikeLegacy(start))
         {
             throw new InvalidDataException(
-                $"'{source}' looks like a PyTorch file written by torch.save (a {(zip ? "zip of pickles" : "pickle")}), which can run code when it is loaded and is not read here. "
-                + "Save the state_dict with safetensors instead: from safetensors.torch import save_file; save_file(model.state_dict(), \"weights.safetensors\").");
+                $"'{source}' looks like a PyTorch file in the legacy format (a bare pickle), which is not read here: {PyTorchCheckpointFormat.LegacyFormatAdvice}.");
         }
     }
 
