@@ -6,7 +6,7 @@ namespace Microsoft.ML.Inception.Tests.Transfer;
 
 /// <summary>
 /// The transfer setting of the tests: a small network trained on the digits 0-4 (the "pretrained" weights, saved in
-/// both formats once per test run) and fine-tuned on the digits 5-9, which it has never seen.
+/// each format once per test run) and fine-tuned on the digits 5-9, which it has never seen.
 /// </summary>
 internal static class DigitsTransfer
 {
@@ -18,6 +18,9 @@ internal static class DigitsTransfer
 
     /// <summary>The same weights in TorchSharp's format.</summary>
     public static string TorchSharpFile => Source.Value.TorchSharp;
+
+    /// <summary>The same weights as torch.save writes them (a .pth zip of a pickled OrderedDict).</summary>
+    public static string PyTorchFile => Source.Value.PyTorch;
 
     public static IDataView LowDigits(MLContext ml, IReadOnlyList<ImageRow> rows) => ml.Data.LoadFromEnumerable(rows.Where(r => string.CompareOrdinal(r.Label, "5") < 0).ToList());
 
@@ -62,11 +65,12 @@ internal static class DigitsTransfer
         options.WidthMultiplier = Width;
         options.Seed = 3;
         InceptionTransformer source = DigitsPipeline.Create(ml, options).Fit(LowDigits(ml, DigitImages.Train)).LastTransformer;
-        var weights = new SourceWeights(folder, Path.Combine(folder, "digits-0-4.safetensors"), Path.Combine(folder, "digits-0-4.dat"));
+        var weights = new SourceWeights(folder, Path.Combine(folder, "digits-0-4.safetensors"), Path.Combine(folder, "digits-0-4.dat"), Path.Combine(folder, "digits-0-4.pth"));
         source.SaveWeights(weights.SafeTensors);
         source.SaveWeights(weights.TorchSharp);
+        File.WriteAllBytes(weights.PyTorch, Weights.PthFixture.PthOf(WeightFile.Read(weights.SafeTensors, "weights").Tensors));
         return weights;
     }
 
-    private sealed record SourceWeights(string Folder, string SafeTensors, string TorchSharp);
+    private sealed record SourceWeights(string Folder, string SafeTensors, string TorchSharp, string PyTorch);
 }

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Inception.Tests.Transfer;
 
 /// <summary>
 /// Transfer learning on real images: weights trained on the digits 0-4 fine-tune to the digits 5-9, head only (frozen,
-/// cached backbone) or fully (backbone at a lower learning rate), from safetensors or TorchSharp files.
+/// cached backbone) or fully (backbone at a lower learning rate), from safetensors, TorchSharp or PyTorch (.pth) files.
 /// </summary>
 [TestClass]
 public sealed class TransferLearningTests
@@ -96,16 +96,19 @@ public sealed class TransferLearningTests
     }
 
     [TestMethod]
-    public void PretrainedWeights_TorchSharpFile_TrainsExactlyAsTheSafeTensorsFile()
+    [DataRow("TorchSharp")]
+    [DataRow("PyTorch")]
+    public void PretrainedWeights_OtherFormat_TrainsExactlyAsTheSafeTensorsFile(string format)
     {
         var ml = new MLContext();
         IDataView test = DigitsTransfer.HighDigits(ml, DigitImages.Test);
+        string file = format == "PyTorch" ? DigitsTransfer.PyTorchFile : DigitsTransfer.TorchSharpFile;
 
         (TransformerChain<InceptionTransformer> fromSafeTensors, _) = DigitsTransfer.FitHighDigits(DigitsTransfer.FineTuning(InceptionFineTuning.HeadOnly, epochs: 2));
-        (TransformerChain<InceptionTransformer> fromTorchSharp, _) = DigitsTransfer.FitHighDigits(DigitsTransfer.FineTuning(InceptionFineTuning.HeadOnly, epochs: 2, DigitsTransfer.TorchSharpFile));
+        (TransformerChain<InceptionTransformer> fromOtherFormat, _) = DigitsTransfer.FitHighDigits(DigitsTransfer.FineTuning(InceptionFineTuning.HeadOnly, epochs: 2, file));
 
         float[][] expected = fromSafeTensors.Transform(test).GetColumn<float[]>("Score").ToArray();
-        float[][] actual = fromTorchSharp.Transform(test).GetColumn<float[]>("Score").ToArray();
+        float[][] actual = fromOtherFormat.Transform(test).GetColumn<float[]>("Score").ToArray();
         for (int i = 0; i < expected.Length; i++)
         {
             CollectionAssert.AreEqual(expected[i], actual[i], $"Row {i}");

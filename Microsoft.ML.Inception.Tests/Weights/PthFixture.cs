@@ -73,6 +73,28 @@ internal static class PthFixture
 
     public static byte[] Pth(IReadOnlyList<View> views, IReadOnlyList<Storage> storages) => Zip(StateDictPickle(views, storages), storages);
 
+    /// <summary>A .pth of named tensors (a state dict), one contiguous storage per tensor, as torch.save writes it.</summary>
+    public static byte[] PthOf(IEnumerable<KeyValuePair<string, StoredTensor>> tensors)
+    {
+        var views = new List<View>();
+        var storages = new List<Storage>();
+        foreach ((string name, StoredTensor stored) in tensors)
+        {
+            string key = storages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string type = stored.Type == TorchSharp.torch.ScalarType.Int64 ? "LongStorage" : "FloatStorage";
+            storages.Add(new Storage(key, type, stored.ElementCount, stored.Data.ToArray()));
+            long[] stride = new long[stored.Shape.Length];
+            for (long d = stored.Shape.Length - 1, s = 1; d >= 0; s *= stored.Shape[d], d--)
+            {
+                stride[d] = s;
+            }
+
+            views.Add(new View(name, key, 0, stored.Shape, stride));
+        }
+
+        return Pth(views, storages);
+    }
+
     /// <summary>Pickle opcodes, written as Python's pickler (protocol 2) writes them.</summary>
     public sealed class Pickle
     {

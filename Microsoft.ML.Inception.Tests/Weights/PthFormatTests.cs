@@ -154,7 +154,7 @@ public sealed class PthFormatTests
         torch.random.manual_seed(2);
         using var target = new GoogLeNet(options);
         string path = Path.Combine(folder, file);
-        File.WriteAllBytes(path, PthOf(source));
+        File.WriteAllBytes(path, PthOf(source.state_dict().Select(kv => KeyValuePair.Create(kv.Key, StoredTensor.From(kv.Value)))));
 
         GoogLeNetWeightsReport report = GoogLeNetWeights.Load(target, path);
 
@@ -164,29 +164,6 @@ public sealed class PthFormatTests
         {
             Assert.IsTrue(value.eq(target.state_dict()[name]).all().item<bool>(), name);
         }
-    }
-
-    /// <summary>A .pth of a network's state dict, one storage per tensor, as torch.save writes it.</summary>
-    internal static byte[] PthOf(GoogLeNet network)
-    {
-        var views = new List<View>();
-        var storages = new List<Storage>();
-        foreach ((string name, Tensor value) in network.state_dict())
-        {
-            StoredTensor stored = StoredTensor.From(value);
-            string key = storages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string type = stored.Type == ScalarType.Int64 ? "LongStorage" : "FloatStorage";
-            storages.Add(new Storage(key, type, stored.ElementCount, stored.Data.ToArray()));
-            long[] stride = new long[stored.Shape.Length];
-            for (long d = stored.Shape.Length - 1, s = 1; d >= 0; s *= stored.Shape[d], d--)
-            {
-                stride[d] = s;
-            }
-
-            views.Add(new View(name, key, 0, stored.Shape, stride));
-        }
-
-        return Pth(views, storages);
     }
 
     private static StoredWeights Read(byte[] file, string source)
