@@ -26,8 +26,8 @@ namespace Microsoft.ML.Inception;
 /// ML.NET's trainers report it, ML.NET's progress channel "Training GoogLeNet" (epochs and batches done, the epoch's loss
 /// and accuracy so far, and a checkpoint entry per epoch with its metrics). <c>Fit</c> stops before the next batch when
 /// <see cref="InceptionOptions.CancellationToken"/> or the MLContext (<c>MLContext.CancelExecution()</c>) is cancelled.</para>
-/// <para>Transfer learning: <see cref="InceptionOptions.PretrainedWeights"/> starts from a weight file (safetensors or
-/// TorchSharp's format), and <see cref="InceptionOptions.FineTuning"/> trains everything (the backbone optionally at a
+/// <para>Transfer learning: <see cref="InceptionOptions.PretrainedWeights"/> starts from a weight file (safetensors,
+/// PyTorch's <c>.pth</c>/<c>.pt</c> or TorchSharp's format), and <see cref="InceptionOptions.FineTuning"/> trains everything (the backbone optionally at a
 /// lower learning rate) or only the classifier on features of the frozen backbone computed once.</para>
 /// <para>Small data: runs of fewer than 200 optimizer steps (150 images at batch 64 for 5 epochs make 15) log a warning
 /// with settings that give more, and <see cref="InceptionOptions.RecomputeBatchNormStatistics"/> recomputes batch norm's

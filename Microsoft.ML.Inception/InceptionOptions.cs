@@ -219,8 +219,9 @@ public sealed partial class InceptionOptions
 
     /// <summary>
     /// A weight file to start from instead of fresh weights (transfer learning): safetensors, such as torchvision's ImageNet
-    /// GoogLeNet converted as the README shows or a file <see cref="InceptionTransformer.SaveWeights(string)"/> wrote, or
-    /// TorchSharp's format (<c>Module.save</c>). Tensors map by name, one to one onto torchvision's names for the
+    /// GoogLeNet converted as the README shows or a file <see cref="InceptionTransformer.SaveWeights(string)"/> wrote,
+    /// a PyTorch state dict saved by <c>torch.save</c> (<c>.pth</c>, <c>.pt</c>; read without running its pickle, see
+    /// <see cref="GoogLeNetWeights"/>), or TorchSharp's format (<c>Module.save</c>). Tensors map by name, one to one onto torchvision's names for the
     /// <see cref="GoogLeNetVariant.TorchVision"/> variant, so <see cref="Variant"/> and <see cref="WidthMultiplier"/> must be
     /// those of the network the weights come from. The classifiers (<c>fc</c>, <c>aux1.fc2</c>, <c>aux2.fc2</c>) start afresh
     /// when the file is for another number of classes, and are loaded when it is for as many: weight files name no classes,

@@ -1,9 +1,10 @@
 namespace Microsoft.ML.Inception;
 
 /// <summary>
-/// Saves a <see cref="GoogLeNet"/>'s weights to a file and loads weights from one by tensor name, in two formats:
-/// safetensors (<c>.safetensors</c>; what Python's <c>safetensors.torch.save_file</c> writes, so torchvision's ImageNet
-/// weights can be converted with a few lines of Python) and TorchSharp's own (<c>Module.save</c>; any other extension).
+/// Saves a <see cref="GoogLeNet"/>'s weights to a file and loads weights from one by tensor name: saves and loads
+/// safetensors (<c>.safetensors</c>; what Python's <c>safetensors.torch.save_file</c> writes) and TorchSharp's own format
+/// (<c>Module.save</c>; any other extension), and loads PyTorch state dicts saved by <c>torch.save</c> (<c>.pth</c>,
+/// <c>.pt</c>, such as torchvision's weights) without running their pickle.
 /// </summary>
 /// <remarks>
 /// <para>Names are the network's state_dict keys, which are torchvision's <c>googlenet</c> keys for the
@@ -17,7 +18,10 @@ namespace Microsoft.ML.Inception;
 /// are summed over the colour channels for a 1-channel (grey) network, and 1-channel ones spread over 3 channels.
 /// Anything else that does not fit (weights of another variant or width) is an error listing every missing, unexpected
 /// and wrongly shaped tensor, thrown before the network is changed. Reading checks the file's structure before
-/// allocating what it declares; neither format can run code when loaded, and PyTorch pickle files are refused.</para>
+/// allocating what it declares. No format can run code when loaded: a PyTorch file's pickle is read by a restricted
+/// reader that accepts only the globals a state dict needs and refuses any other by name; PyTorch's legacy (pre-1.6)
+/// format is refused with the way to re-save it. Load weights only from sources you trust all the same: a file can hold
+/// any values.</para>
 /// </remarks>
 public static class GoogLeNetWeights
 {
@@ -34,13 +38,13 @@ public static class GoogLeNetWeights
         WeightFile.Write(path, network.state_dict().Select(kv => KeyValuePair.Create(kv.Key, StoredTensor.From(kv.Value))).ToList());
     }
 
-    /// <summary>Loads weights from a safetensors or TorchSharp file into the network by tensor name (see remarks).</summary>
+    /// <summary>Loads weights from a safetensors, PyTorch (<c>.pth</c>, <c>.pt</c>) or TorchSharp file into the network by tensor name (see remarks).</summary>
     /// <param name="network">The network, whose options say which variant, width, channels and classes the weights must fit.</param>
     /// <param name="path">The file (its format is recognised from its content).</param>
     /// <returns>What was loaded, adapted, kept fresh or ignored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
     /// <exception cref="FileNotFoundException">There is no such file, or the path is a folder; the message names it.</exception>
-    /// <exception cref="InvalidDataException">The file is damaged, a PyTorch pickle, in neither format, or holds NaN or infinity (the message names the tensor).</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, in none of the formats (or PyTorch's legacy one), refers to a Python global a state dict does not need, or holds NaN or infinity (the message names the tensor).</exception>
     /// <exception cref="ArgumentException">The weights do not fit the network; the message lists every missing, unexpected and wrongly shaped tensor. The network is unchanged.</exception>
     public static GoogLeNetWeightsReport Load(GoogLeNet network, string path)
     {
