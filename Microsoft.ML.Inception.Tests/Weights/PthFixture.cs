@@ -12,7 +12,7 @@ namespace Microsoft.ML.Inception.Tests.Weights;
 internal static class PthFixture
 {
     /// <summary>One tensor of a state dict: a view (offset, size, stride) of storage <paramref name="Key"/>.</summary>
-    public sealed record View(string Name, string Key, long Offset, long[] Size, long[] Stride);
+    public sealed record View(string Name, string Key, long Offset, long[] Size, long[] Stride, bool Parameter = false);
 
     /// <summary>One storage: its type's name (FloatStorage ...), its declared element count and its bytes.</summary>
     public sealed record Storage(string Key, string Type, long ElementCount, byte[] Bytes);
@@ -33,10 +33,21 @@ internal static class PthFixture
         foreach (View v in views)
         {
             Storage s = storages.Single(s => s.Key == v.Key);
-            p.Unicode(v.Name).Put().Global("torch._utils", "_rebuild_tensor_v2").Put().Op('(');
+            p.Unicode(v.Name).Put();
+            if (v.Parameter)
+            {
+                // torch.save of an nn.Parameter: _rebuild_parameter(tensor, requires_grad, OrderedDict()).
+                p.Global("torch._utils", "_rebuild_parameter").Put();
+            }
+
+            p.Global("torch._utils", "_rebuild_tensor_v2").Put().Op('(');
             p.Op('(').Unicode("storage").Put().Global("torch", s.Type).Put().Unicode(s.Key).Put().Unicode("cpu").Put().Int(s.ElementCount).Op('t').Put().Op('Q');
             written.Add(v.Key);
             p.Int(v.Offset).Tuple(v.Size).Tuple(v.Stride).Op(0x89).Global("collections", "OrderedDict").Put().Op(')').Op('R').Put().Op('t').Put().Op('R').Put();
+            if (v.Parameter)
+            {
+                p.Op(0x88).Global("collections", "OrderedDict").Put().Op(')').Op('R').Put().Op(0x87).Put().Op('R').Put();
+            }
         }
 
         p.Op('u');

@@ -39,6 +39,38 @@ public sealed class PthFormatTests
     }
 
     [TestMethod]
+    public void Read_ParameterRatherThanTensor_GivesItsValues()
+    {
+        byte[] pth = Pth([new View("w", "1", 0, [2], [1], Parameter: true)], [Two]);
+
+        StoredWeights read = Read(pth, "parameters.pth");
+
+        Assert.IsTrue(read.TryGet("w", out StoredTensor w));
+        CollectionAssert.AreEqual(new[] { -1.5f, 2.25f }, Values(w));
+    }
+
+    [TestMethod]
+    public void Read_DeeplyNestedPickle_IsRefusedWithoutRecursing()
+    {
+        var p = new Pickle().Proto(2);
+        for (int i = 0; i < 200_000; i++)
+        {
+            p.Op(']');
+        }
+
+        for (int i = 1; i < 200_000; i++)
+        {
+            p.Op('a');
+        }
+
+        byte[] pickle = p.Op('.').ToArray();
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Read(Zip(pickle, []), "deep.pth"));
+
+        StringAssert.Contains(e.Message, "'deep.pth' is not a PyTorch state dict this reader accepts: its pickle is not a dict of tensors");
+    }
+
+    [TestMethod]
     public void Read_TransposedViewWithOffset_GathersByStrides()
     {
         // torch.arange(6.).view(2, 3).t() saved as is: size (3, 2), stride (1, 3); and a slice starting at element 4.

@@ -80,7 +80,7 @@ internal static class PyTorchCheckpointFormat
             using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             return Read(archive, fileLength, source, Invalid);
         }
-        catch (IOException e) when (e is not FileNotFoundException)
+        catch (Exception e) when (e is IOException and not FileNotFoundException or NotSupportedException)
         {
             throw Invalid($"its zip archive is damaged ({e.Message})");
         }
