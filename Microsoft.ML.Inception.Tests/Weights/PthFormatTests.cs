@@ -39,6 +39,26 @@ public sealed class PthFormatTests
     }
 
     [TestMethod]
+    public void Read_PickleWrittenByPythonsPickler_GivesTheTensors()
+    {
+        // Written by Python 3.13's pickle.Pickler(protocol=2) with torch.save's persistent_id and stand-ins for
+        // torch.FloatStorage and torch._utils._rebuild_tensor_v2 (torch is not installed here): unlike PthFixture it
+        // memoizes repeated strings and globals (BINGET), as torch.save's pickles do. The state dict is
+        // OrderedDict(layer.weight = view (2, 3)/(3, 1) of storage 0, layer.bias = (2,)/(1,) of storage 1), _metadata set.
+        byte[] pickle = Convert.FromBase64String(
+            "gAJjY29sbGVjdGlvbnMKT3JkZXJlZERpY3QKcQApUnEBKFgMAAAAbGF5ZXIud2VpZ2h0cQJjdG9yY2guX3V0aWxzCl9yZWJ1aWxkX3RlbnNvcl92MgpxAygoWAcAAABzdG9yYWdlcQRjdG9yY2gKRmxvYXRTdG9yYWdlCnEFWAEAAAAwcQZYAwAAAGNwdXEHSwZ0cQhRSwBLAksDhnEJSwNLAYZxColoAClScQt0cQxScQ1YCgAAAGxheWVyLmJpYXNxDmgDKChoBGgFWAEAAAAxcQ9oB0sCdHEQUUsASwKFcRFLAYVxEoloAClScRN0cRRScRV1fXEWWAkAAABfbWV0YWRhdGFxF2gAKVJxGFgAAAAAcRl9cRpYBwAAAHZlcnNpb25xG0sBc3NzYi4=");
+
+        StoredWeights read = Read(Zip(pickle, [Six, Two]), "python.pth");
+
+        CollectionAssert.AreEqual(new[] { "layer.weight", "layer.bias" }, read.Names.ToList());
+        Assert.IsTrue(read.TryGet("layer.weight", out StoredTensor weight));
+        CollectionAssert.AreEqual(new long[] { 2, 3 }, weight.Shape);
+        CollectionAssert.AreEqual(new float[] { 0, 1, 2, 3, 4, 5 }, Values(weight));
+        Assert.IsTrue(read.TryGet("layer.bias", out StoredTensor bias));
+        CollectionAssert.AreEqual(new[] { -1.5f, 2.25f }, Values(bias));
+    }
+
+    [TestMethod]
     public void Read_ParameterRatherThanTensor_GivesItsValues()
     {
         byte[] pth = Pth([new View("w", "1", 0, [2], [1], Parameter: true)], [Two]);
