@@ -137,6 +137,28 @@ public sealed class PthFormatTests
     }
 
     [TestMethod]
+    public void Read_StridePastTheStorage_IsRefused()
+    {
+        byte[] pth = Pth([new View("w", "0", 0, [3], [3])], [Six]);
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Read(pth, "stride.pth"));
+
+        StringAssert.Contains(e.Message, "tensor 'w' (size [3], stride [3], offset 0) reaches past the 6 elements of storage '0'");
+    }
+
+    [TestMethod]
+    public void Read_EmptyViewWithAnOffsetPastTheStorage_IsAnEmptyTensor()
+    {
+        byte[] pth = Pth([new View("w", "0", 100, [0, 4], [4, 1])], [Six]);
+
+        StoredWeights read = Read(pth, "empty.pth");
+
+        Assert.IsTrue(read.TryGet("w", out StoredTensor w));
+        CollectionAssert.AreEqual(new long[] { 0, 4 }, w.Shape);
+        Assert.AreEqual(0, w.Data.Length);
+    }
+
+    [TestMethod]
     public void Read_StrideAndOffsetOverflowing_IsRefused()
     {
         byte[] pth = Pth([new View("w", "0", 1, [3, 2], [long.MaxValue / 2, 1])], [Six]);

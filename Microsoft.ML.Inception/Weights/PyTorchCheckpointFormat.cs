@@ -208,6 +208,12 @@ internal static class PyTorchCheckpointFormat
     /// <summary>The view's elements in row-major order: the storage's own bytes when the view is contiguous, else a copy gathered by strides.</summary>
     private static ReadOnlyMemory<byte> Gather(PickleTensor tensor, byte[] storage, long bytes)
     {
+        if (bytes == 0)
+        {
+            // An empty view's offset is never dereferenced, so it need not lie inside the storage.
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
         int size = tensor.Storage.ElementSize;
         int rank = tensor.Size.Length;
         bool contiguous = true;
@@ -218,7 +224,7 @@ internal static class PyTorchCheckpointFormat
             expected *= tensor.Size[d];
         }
 
-        if (contiguous || bytes == 0)
+        if (contiguous)
         {
             return storage.AsMemory((int)(tensor.Offset * size), (int)bytes);
         }
