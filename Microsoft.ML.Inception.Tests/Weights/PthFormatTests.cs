@@ -196,6 +196,38 @@ public sealed class PthFormatTests
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void Read_CorruptedFiles_FailOnlyWithInvalidDataException(bool pickleOnly)
+    {
+        var storages = new[] { Six, Two };
+        byte[] pickle = StateDictPickle([new View("layer.weight", "0", 0, [3, 2], [1, 3]), new View("layer.bias", "1", 0, [2], [1], Parameter: true)], storages);
+        byte[] original = pickleOnly ? pickle : Zip(pickle, storages);
+        var random = new Random(19);
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] corrupted = (byte[])original.Clone();
+            for (int j = random.Next(1, 4); j > 0; j--)
+            {
+                corrupted[random.Next(corrupted.Length)] = (byte)random.Next(256);
+            }
+
+            try
+            {
+                Read(pickleOnly ? Zip(corrupted, storages) : corrupted, "fuzz.pth");
+            }
+            catch (InvalidDataException e)
+            {
+                StringAssert.Contains(e.Message, "'fuzz.pth'");
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"Corruption {i} ({Convert.ToHexString(corrupted)}) threw {e}");
+            }
+        }
+    }
+
+    [TestMethod]
     public void Read_LegacyPickleFormat_IsRefusedWithTheWayToReSave()
     {
         // What torch.save(..., _use_new_zipfile_serialization=False) writes begins with pickle protocol 2 and a magic number.
