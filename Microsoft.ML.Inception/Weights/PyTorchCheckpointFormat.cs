@@ -20,12 +20,13 @@ namespace Microsoft.ML.Inception;
 /// gathered into contiguous row-major tensors. The legacy format of PyTorch before 1.6 (and of
 /// <c>_use_new_zipfile_serialization=False</c>) is refused with the way to re-save it.</para>
 /// <para>Why not <c>TorchSharp.PyBridge</c> (1.4.4, which reads such files)? Its reader (as read at commit 121460d of
-/// shaltielshmid/TorchSharp.PyBridge, which may differ in details from the 1.4.4 package) is built on Razorvine.Pickle, whose unpickler does not run Python but accepts
-/// every global (unknown ones become dictionaries) and registers its constructors process-wide; it allocates the
-/// element count the pickle declares times the element size, in 32-bit arithmetic, without comparing it with the
-/// archive entry, reads the entry with one unchecked <c>Read</c>, and copies a storage's bytes into an
-/// <c>as_strided</c> view, which does not honour offsets and strides of views. Owning this reader (about 670 lines with <see cref="RestrictedUnpickler"/> and comments) costs
-/// less than auditing and working around that on the path that reads files from the internet.</para>
+/// shaltielshmid/TorchSharp.PyBridge, which may differ in details from the 1.4.4 package) is built on Razorvine.Pickle,
+/// whose unpickler does not run Python but accepts every global (unknown ones become dictionaries) and registers its
+/// constructors process-wide; it allocates the element count the pickle declares times the element size, in 32-bit
+/// arithmetic, without comparing it with the archive entry, reads the entry with one unchecked <c>Read</c>, and copies
+/// a storage's bytes into an <c>as_strided</c> view, which does not honour offsets and strides of views. Owning this
+/// reader (about 670 lines with <see cref="RestrictedUnpickler"/> and comments) costs less than auditing and working
+/// around that on the path that reads files from the internet.</para>
 /// </remarks>
 internal static class PyTorchCheckpointFormat
 {
