@@ -110,12 +110,13 @@ public sealed class InceptionTransformer : ITransformer
     /// <summary>
     /// Writes the trained network's weights (its state_dict: for the TorchVision variant, torchvision's <c>googlenet</c> names)
     /// to a file: safetensors for a <c>.safetensors</c> path (Python reads it with <c>safetensors.torch.load_file</c>), otherwise
-    /// TorchSharp's format (<c>Module.load</c> reads it). Another training run starts from it with
+    /// TorchSharp's format (<c>Module.load</c> reads it); a <c>.pth</c> or <c>.pt</c> path is refused (torch.save's format, which
+    /// the library reads but does not write). Another training run starts from it with
     /// <see cref="InceptionOptions.PretrainedWeights"/>; <see cref="GoogLeNetWeights.Load(GoogLeNet, string)"/> loads it into a network.
     /// An existing file is replaced only once the new one is complete.
     /// </summary>
     /// <param name="path">The file to write.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or ends in <c>.pth</c> or <c>.pt</c>.</exception>
     /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
     public void SaveWeights(string path)
     {

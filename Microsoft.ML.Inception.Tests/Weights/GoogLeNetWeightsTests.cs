@@ -38,6 +38,22 @@ public sealed class GoogLeNetWeightsTests
     }
 
     [TestMethod]
+    [DataRow("weights.pth")]
+    [DataRow("weights.PT")]
+    public void Save_ToAPyTorchExtension_RefusedBeforeWritingAnything(string file)
+    {
+        using GoogLeNet network = Network(Small, seed: 1);
+        string path = Path.Combine(folder, file);
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => GoogLeNetWeights.Save(network, path));
+
+        Assert.Contains($"'{path}'", e.Message);
+        Assert.Contains("torch.load could not read it", e.Message);
+        Assert.Contains(".safetensors", e.Message);
+        Assert.IsFalse(File.Exists(path));
+    }
+
+    [TestMethod]
     public void Load_FileForAnotherClassCount_ReplacesOnlyTheClassifiers()
     {
         using GoogLeNet source = Network(Small, seed: 1);

@@ -25,11 +25,11 @@ namespace Microsoft.ML.Inception;
 /// </remarks>
 public static class GoogLeNetWeights
 {
-    /// <summary>Writes the network's state_dict to a file: safetensors for a <c>.safetensors</c> path, otherwise TorchSharp's format.</summary>
+    /// <summary>Writes the network's state_dict to a file: safetensors for a <c>.safetensors</c> path, otherwise TorchSharp's format (a <c>.pth</c> or <c>.pt</c> path is refused: that is torch.save's format, which the library reads but does not write).</summary>
     /// <param name="network">The network.</param>
     /// <param name="path">The file to write; an existing file is replaced only once the new one is complete.</param>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or ends in <c>.pth</c> or <c>.pt</c>.</exception>
     /// <exception cref="IOException">The path is a folder, its folder does not exist (<see cref="DirectoryNotFoundException"/>) or the file could not be written; the message names the file, and a previous file is left intact.</exception>
     public static void Save(GoogLeNet network, string path)
     {

@@ -4,13 +4,17 @@ namespace Microsoft.ML.Inception;
 
 /// <summary>
 /// Weight files on disk: the format is chosen by the extension when writing (<c>.safetensors</c>, anything else
-/// TorchSharp's) and recognised from the content when reading: safetensors, TorchSharp's format, or a state dict saved
+/// TorchSharp's, except PyTorch's own extensions, which are refused: the library does not write torch.save's format, and
+/// TorchSharp's under that name would look loadable to PyTorch) and recognised from the content when reading: safetensors, TorchSharp's format, or a state dict saved
 /// by <c>torch.save</c> (a zip, read by <see cref="PyTorchCheckpointFormat"/> without running its pickle; the legacy
 /// pre-1.6 pickle format is refused).
 /// </summary>
 internal static class WeightFile
 {
     public const string SafeTensorsExtension = ".safetensors";
+
+    /// <summary>The extensions PyTorch users give <c>torch.save</c> files, which the library reads but does not write.</summary>
+    private static readonly string[] PyTorchExtensions = [".pth", ".pt"];
 
     public static WeightFileFormat FormatFor(string path) =>
         Path.GetExtension(path).Equals(SafeTensorsExtension, StringComparison.OrdinalIgnoreCase) ? WeightFileFormat.SafeTensors : WeightFileFormat.TorchSharp;
@@ -74,6 +78,13 @@ internal static class WeightFile
     /// <summary>Writes tensors to a file in the format its extension names; an existing file is replaced only once the new one is complete.</summary>
     public static void Write(string path, IReadOnlyList<KeyValuePair<string, StoredTensor>> tensors)
     {
+        if (PyTorchExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException(
+                $"Cannot save weights to '{path}': the library writes safetensors or TorchSharp's format, not torch.save's, and under a {Path.GetExtension(path)} name torch.load could not read it. Use a .safetensors path (PyTorch reads it with safetensors.torch.load_file) or another extension for TorchSharp's format.",
+                nameof(path));
+        }
+
         WeightFileFormat format = FormatFor(path);
         AtomicFile.Write(path, "weights", stream =>
         {
