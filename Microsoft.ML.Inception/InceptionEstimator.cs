@@ -42,9 +42,6 @@ namespace Microsoft.ML.Inception;
 /// </remarks>
 public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
 {
-    private static string ListClasses(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(12)) + (names.Count > 12 ? $" and {names.Count - 12} more" : string.Empty);
-
     private readonly TransformsCatalog catalog;
     private readonly IHost host;
     private readonly InceptionOptions options;
@@ -109,7 +106,7 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             {
                 throw new ArgumentOutOfRangeException(
                     "inputSchema",
-                    $"Schema mismatch for label column '{options.LabelColumnName}' in {nameof(InceptionOptions.ValidationSet)}: its key values name other classes or the same in another order (training: {ListClasses(label.ClassNames)}; validation: {ListClasses(validationLabel.ClassNames)}). Fit one MapValueToKey transformer and apply it to both data views.");
+                    $"Schema mismatch for label column '{options.LabelColumnName}' in {nameof(InceptionOptions.ValidationSet)}: its key values name other classes or the same in another order (training: {NameList.Join(label.ClassNames)}; validation: {NameList.Join(validationLabel.ClassNames)}). Fit one MapValueToKey transformer and apply it to both data views.");
             }
         }
 
@@ -319,9 +316,8 @@ public sealed class InceptionEstimator : IEstimator<InceptionTransformer>
             return null;
         }
 
-        string more = turned.Count > Named ? string.Create(CultureInfo.InvariantCulture, $" and {turned.Count - Named} more") : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{turned.Count} image file(s) carry an EXIF orientation, which LoadImages ignores, so they are trained on as stored, turned or mirrored from how a viewer shows them: {string.Join(", ", turned.Take(Named))}{more}. "
+            $"{turned.Count} image file(s) carry an EXIF orientation, which LoadImages ignores, so they are trained on as stored, turned or mirrored from how a viewer shows them: {NameList.Join(turned, Named)}. "
             + $"Turn the files themselves (for example exiftran -ai or mogrify -auto-orient), or load them upright with {nameof(InceptionImageFile)}.{nameof(InceptionImageFile.Load)} into an MLImage column, for training and scoring alike.");
     }
 

@@ -10,9 +10,6 @@ namespace Microsoft.ML.Inception;
 /// </summary>
 internal sealed class CheckpointClassMatch
 {
-    /// <summary>Names listed in a message before it says how many more there are.</summary>
-    private const int ListedNames = 12;
-
     private CheckpointClassMatch(ClassifierRows? rows, string? note)
     {
         Rows = rows;
@@ -47,7 +44,7 @@ internal sealed class CheckpointClassMatch
         if (!label.HasKeyValues)
         {
             return new CheckpointClassMatch(null, string.Create(CultureInfo.InvariantCulture,
-                $"Label column '{labelColumnName}' has no key values (class names), so the class order of the checkpoint '{path}' could not be checked: key k is taken to be its class k ({List(checkpointClasses)})."));
+                $"Label column '{labelColumnName}' has no key values (class names), so the class order of the checkpoint '{path}' could not be checked: key k is taken to be its class k ({NameList.Join(checkpointClasses)})."));
         }
 
         if (checkpointClasses.SequenceEqual(label.ClassNames, StringComparer.Ordinal))
@@ -75,16 +72,11 @@ internal sealed class CheckpointClassMatch
 
         var rows = new ClassifierRows(label.ClassNames.Select(name => checkpointRow[name]).ToArray());
         return new CheckpointClassMatch(rows, string.Create(CultureInfo.InvariantCulture,
-            $"Label column '{labelColumnName}' numbers the classes of the checkpoint '{path}' in another order ({List(label.ClassNames)}; the checkpoint: {List(checkpointClasses)}): its classifier rows and their optimiser state are reordered to the label's key order, so each class goes on training its own row."));
+            $"Label column '{labelColumnName}' numbers the classes of the checkpoint '{path}' in another order ({NameList.Join(label.ClassNames)}; the checkpoint: {NameList.Join(checkpointClasses)}): its classifier rows and their optimiser state are reordered to the label's key order, so each class goes on training its own row."));
     }
 
     private static string Differences(List<string> missing, List<string> added) =>
         string.Join("; ", new[] { (missing, "missing from the data"), (added, "new in the data") }
             .Where(d => d.Item1.Count > 0)
-            .Select(d => $"{d.Item2}: {List(d.Item1)}"));
-
-    private static string List(IReadOnlyList<string> names) =>
-        names.Count <= ListedNames
-            ? string.Join(", ", names)
-            : string.Create(CultureInfo.InvariantCulture, $"{string.Join(", ", names.Take(ListedNames))} and {names.Count - ListedNames} more");
+            .Select(d => $"{d.Item2}: {NameList.Join(d.Item1)}"));
 }

@@ -12,7 +12,6 @@ namespace Microsoft.ML.Inception;
 internal sealed class GoogLeNetWeightMatch
 {
     private const string FirstConvolution = "conv1.conv.weight";
-    private const int ListedNames = 12;
     private static readonly string[] AuxiliaryHeads = ["aux1", "aux2"];
 
     private GoogLeNetWeightMatch(GoogLeNetOptions network, StoredWeights file)
@@ -157,17 +156,17 @@ internal sealed class GoogLeNetWeightMatch
         var parts = new List<string>();
         if (Missing.Count > 0)
         {
-            parts.Add($"{Missing.Count} tensor(s) missing from the file: {List(Missing)}");
+            parts.Add($"{Missing.Count} tensor(s) missing from the file: {NameList.Join(Missing)}");
         }
 
         if (Unexpected.Count > 0)
         {
-            parts.Add($"{Unexpected.Count} unexpected tensor(s) in the file: {List(Unexpected)}");
+            parts.Add($"{Unexpected.Count} unexpected tensor(s) in the file: {NameList.Join(Unexpected)}");
         }
 
         if (WronglyShaped.Count > 0)
         {
-            parts.Add($"{WronglyShaped.Count} tensor(s) of another shape: {List(WronglyShaped.Select(w => $"{w.Name} (network {StoredTensor.FormatShape(w.Expected)}, file {StoredTensor.FormatShape(w.Found)})").ToList())}");
+            parts.Add($"{WronglyShaped.Count} tensor(s) of another shape: {NameList.Join(WronglyShaped.Select(w => $"{w.Name} (network {StoredTensor.FormatShape(w.Expected)}, file {StoredTensor.FormatShape(w.Found)})").ToList())}");
         }
 
         string network = string.Create(CultureInfo.InvariantCulture,
@@ -196,7 +195,4 @@ internal sealed class GoogLeNetWeightMatch
 
     private static bool OnlyFirstDimensionDiffers(long[] expected, long[] found) =>
         expected.Length == found.Length && expected.Length > 0 && expected.Skip(1).SequenceEqual(found.Skip(1));
-
-    private static string List(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(ListedNames)) + (names.Count > ListedNames ? $" and {names.Count - ListedNames} more" : string.Empty);
 }
