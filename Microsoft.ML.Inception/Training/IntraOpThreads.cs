@@ -54,7 +54,7 @@ internal static class IntraOpThreads
             torch.set_num_threads(threads);
         }
 
-        return new Share();
+        return new ReleaseOnce(Leave);
     }
 
     private static void Leave()
@@ -64,19 +64,6 @@ internal static class IntraOpThreads
             if (--active == 0)
             {
                 torch.set_num_threads(before);
-            }
-        }
-    }
-
-    private sealed class Share : IDisposable
-    {
-        private int disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref disposed, 1) == 0)
-            {
-                Leave();
             }
         }
     }

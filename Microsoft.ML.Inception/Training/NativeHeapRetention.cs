@@ -57,7 +57,7 @@ internal static partial class NativeHeapRetention
             }
         }
 
-        return new Share();
+        return new ReleaseOnce(Leave);
     }
 
     /// <summary>Whether this process's allocator is glibc's and the user left its large-block settings alone.</summary>
@@ -115,17 +115,4 @@ internal static partial class NativeHeapRetention
 
     [LibraryImport(LibC, EntryPoint = "malloc_trim")]
     private static partial int Trim(nuint pad);
-
-    private sealed class Share : IDisposable
-    {
-        private int disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref disposed, 1) == 0)
-            {
-                Leave();
-            }
-        }
-    }
 }
