@@ -98,7 +98,11 @@ internal static class ThreadsAndHeap
         foreach (Row r in m.Rows)
         {
             int chosen = IntraOpThreads.Choose(null, r.MultiplyAdds, m.Threads);
-            string Cell(int t, bool retained) => (t == chosen && retained ? "**{0:F1}**" : "{0:F1}").Replace("{0:F1}", r.Fastest(t, retained).ToString("F1", c), StringComparison.Ordinal);
+            string Cell(int t, bool retained)
+            {
+                string figure = r.Fastest(t, retained).ToString("F1", c);
+                return t == chosen && retained ? $"**{figure}**" : figure;
+            }
             string network = string.Create(c, $"width {r.Case.Width}, {r.Case.Channels}x{r.Case.Size}x{r.Case.Size}, batch {r.Case.Batch}");
             double gain = r.Fastest(chosen, true) / r.Fastest(m.Threads, false);
             string more = two ? $"{Cell(m.Threads, false)} | {Cell(m.Threads, true)} | " : string.Empty;
